@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# `npm test`: make sure the tools the tests drive are installed, start throwaway Redis, PostgreSQL and
+# MariaDB instances on free loopback ports (unless REDIS_URL / POSTGRES_URL / MYSQL_URL are already set),
+# run every test/**/*.test.ts with node's test runner and stop everything again on the way out.
+#
+#   npm test                                   all tests
+#   npm test -- test/metrics/foo.test.ts       just these files (directories are expanded)
+#   npm test -- --test-name-pattern=redis      options (use the --opt=value form) go to `node --test`
+#
+# Environment: TMPDIR (where the temp dirs go), TEST_SERVICE_TIMEOUT (seconds per service, default 60).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+SERVICE_TIMEOUT="${TEST_SERVICE_TIMEOUT:-60}"
+started_at=$(date +%s.%N)
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Tools. Each entry: Debian package, then the commands (or absolute globs) it provides.
+# ---------------------------------------------------------------------------------------------------------
+missing_pkgs=()
+missing_what=()
+need() {
+  local pkg=$1 b
+  shift
+  for b in "$@"; do
+    if [[ $b == /* ]]; then
+      compgen -G "$b" >/dev/null && continue
+    else
+      command -v "$b" >/dev/null 2>&1 && continue
+    fi
+    missing_pkgs+=("$pkg")
+    missing_what+=("$b (Debian package '$pkg')")
+    return 0
+  done
+}
+
+check_tools() {
+  missing_pkgs=()
+  missing_what=()
+  need prometheus /usr/bin/prometheus promtool
+  need prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool
+  need prometheus-node-exporter prometheus-node-exporter
+  need prometheus-redis-exporter prometheus-redis-exporter
+  need victoria-metrics victoria-metrics
+  need docker-compose docker-compose
+  need redis-server redis-server redis-cli
+  need chromium /usr/bin/chromium
+  # The database servers are only needed when the tests must start their own.
+  if [[ -z ${POSTGRES_URL:-} ]]; then need postgresql '/usr/lib/postgresql/*/bin/initdb'; fi
+  if [[ -z ${MYSQL_URL:-} ]]; then need mariadb-server mariadbd mariadb-install-db mariadb-admin mariadb; fi
+}
+
+check_tools
+if ((${#missing_pkgs[@]})); then
+  if [[ $EUID -eq 0 ]]; then
+    log "installing missing Debian packages: ${missing_pkgs[*]}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_pkgs[@]}"
+    check_tools
+    ((${#missing_pkgs[@]} == 0)) || die "still missing after apt-get install: ${missing_what[*]}"
+  else
+    for w in "${missing_what[@]}"; do log "missing: $w"; done
+    die "install them first (as root): apt-get install -y ${missing_pkgs[*]}"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Throwaway services. Everything lives in one temp dir; the EXIT trap stops the daemons and removes it.
+# ---------------------------------------------------------------------------------------------------------
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/askproai-test.XXXXXX")
+PG_TMP='' # PostgreSQL's own dir when the postgres user cannot reach TEST_TMP
+starter_pids=()
+
+alive() { # alive PID: running and not a zombie
+  [[ -n $1 && -e /proc/$1 ]] && ! grep -qE '^[0-9]+ \(.*\) Z ' "/proc/$1/stat" 2>/dev/null
+}
+
+stop_pid() { # stop_pid PID SIGNAL: signal, wait up to 5 s, then SIGKILL
+  local pid=$1 sig=$2 i
+  alive "$pid" || return 0
+  kill "-$sig" "$pid" 2>/dev/null || return 0
+  for i in $(seq 50); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+pidfile_pid() { [[ -s $1 ]] && head -n1 "$1" | tr -dc '0-9' || true; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM HUP
+  local pid
+  for pid in "${starter_pids[@]}"; do kill "$pid" 2>/dev/null; done
+  stop_pid "$(pidfile_pid "$TEST_TMP/redis/redis.pid")" TERM &
+  # SIGQUIT = PostgreSQL's immediate shutdown: the postmaster takes its backends down with it.
+  stop_pid "$(pidfile_pid "${PG_DIR:-/nonexistent}/data/postmaster.pid")" QUIT &
+  stop_pid "$(pidfile_pid "$TEST_TMP/mariadb/mariadbd.pid")" TERM &
+  wait
+  rm -rf "$TEST_TMP" ${PG_TMP:+"$PG_TMP"}
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+free_ports() { # free_ports N: N distinct free loopback ports
+  node --input-type=commonjs -e '
+    const net = require("node:net");
+    const n = Number(process.argv[1]);
+    const servers = [];
+    let bound = 0;
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      s.listen(0, "127.0.0.1", () => {
+        if (++bound === n) {
+          console.log(servers.map((x) => x.address().port).join(" "));
+          for (const x of servers) x.close();
+        }
+      });
+    }' "$1"
+}
+
+fail_service() { # fail_service NAME LOGFILE MESSAGE
+  {
+    printf '[test.sh] ERROR: %s: %s\n' "$1" "$3"
+    if [[ -s $2 ]]; then
+      printf '[test.sh] last 30 lines of %s:\n' "$2"
+      tail -n 30 "$2" | sed 's/^/    /'
+    fi
+  } >&2
+  exit 1
+}
+
+wait_until() { # wait_until NAME LOGFILE PID COMMAND...: poll COMMAND every 0.1 s while PID lives
+  local name=$1 logf=$2 pid=$3 deadline
+  shift 3
+  deadline=$((SECONDS + SERVICE_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n $pid ]] && ! alive "$pid"; then fail_service "$name" "$logf" "the server exited during startup"; fi
+    ((SECONDS < deadline)) || fail_service "$name" "$logf" "not ready after ${SERVICE_TIMEOUT}s"
+    sleep 0.1
+  done
+}
+
+as_postgres() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_redis() {
+  local port=$1 dir=$TEST_TMP/redis
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+    --logfile "$dir/redis.log" >>"$dir/redis.log" 2>&1 &
+  echo $! >"$dir/redis.pid"
+  redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; }
+  wait_until redis "$dir/redis.log" "$!" redis_ping
+}
+
+start_postgres() {
+  local port=$1 bin
+  bin=$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n1)
+  bin=${bin%/initdb}
+  mkdir -p "$PG_DIR"
+  if [[ $EUID -eq 0 ]]; then chown postgres: "$PG_DIR"; fi
+  as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 \
+    >"$PG_DIR/initdb.log" 2>&1 || fail_service postgresql "$PG_DIR/initdb.log" "initdb failed"
+  as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$SERVICE_TIMEOUT" \
+    -o "-h 127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >"$PG_DIR/pg_ctl.log" 2>&1 ||
+    fail_service postgresql "$PG_DIR/postgres.log" "pg_ctl start failed: $(tail -n 3 "$PG_DIR/pg_ctl.log" | tr '\n' ' ')"
+  pg_ready() { "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; }
+  wait_until postgresql "$PG_DIR/postgres.log" "" pg_ready
+}
+
+start_mariadb() {
+  local port=$1 dir=$TEST_TMP/mariadb user=()
+  mkdir -p "$dir"
+  if [[ $EUID -eq 0 ]]; then user=(--user=root); fi
+  mariadb-install-db --no-defaults --datadir="$dir/data" "${user[@]}" --auth-root-authentication-method=normal \
+    --skip-test-db >"$dir/install.log" 2>&1 || fail_service mariadb "$dir/install.log" "mariadb-install-db failed"
+  mariadbd --no-defaults --datadir="$dir/data" "${user[@]}" --bind-address=127.0.0.1 --port="$port" \
+    --socket="$dir/mariadbd.sock" --pid-file="$dir/mariadbd-ignored.pid" --log-error="$dir/mariadbd.log" \
+    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-buffer-pool-size=64M \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci >>"$dir/mariadbd.log" 2>&1 &
+  echo $! >"$dir/mariadbd.pid"
+  my_ping() { mariadb-admin --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root ping; }
+  wait_until mariadb "$dir/mariadbd.log" "$!" my_ping
+  mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u root -e 'CREATE DATABASE IF NOT EXISTS test' \
+    >"$dir/create.log" 2>&1 || fail_service mariadb "$dir/create.log" "CREATE DATABASE test failed"
+}
+
+want=()
+[[ -n ${REDIS_URL:-} ]] || want+=(redis)
+[[ -n ${POSTGRES_URL:-} ]] || want+=(postgres)
+[[ -n ${MYSQL_URL:-} ]] || want+=(mariadb)
+
+if ((${#want[@]})); then
+  read -r -a ports <<<"$(free_ports "${#want[@]}")"
+  declare -A starter_of=()
+  for i in "${!want[@]}"; do
+    svc=${want[$i]}
+    port=${ports[$i]}
+    case $svc in
+    redis)
+      export REDIS_URL="redis://127.0.0.1:$port"
+      ;;
+    postgres)
+      PG_DIR=$TEST_TMP/postgres
+      # initdb runs as the postgres user, which must be able to reach the data dir.
+      if [[ $EUID -eq 0 ]] && ! runuser -u postgres -- test -x "$TEST_TMP/." 2>/dev/null; then
+        chmod 755 "$TEST_TMP"
+        if ! runuser -u postgres -- test -x "$TEST_TMP/." 2>/dev/null; then
+          PG_TMP=$(mktemp -d /tmp/askproai-test-pg.XXXXXX)
+          chmod 755 "$PG_TMP"
+          PG_DIR=$PG_TMP/postgres
+        fi
+      fi
+      export POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+      ;;
+    mariadb)
+      export MYSQL_URL="mysql://root@127.0.0.1:$port/test"
+      ;;
+    esac
+    ("start_$svc" "$port") &
+    starter_pids+=("$!")
+    starter_of[$svc]=$!
+  done
+  failed=()
+  for svc in "${want[@]}"; do
+    wait "${starter_of[$svc]}" || failed+=("$svc")
+  done
+  starter_pids=()
+  ((${#failed[@]} == 0)) || die "could not start: ${failed[*]}"
+  log "started ${want[*]} in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started_at }")s"
+fi
+log "REDIS_URL=$REDIS_URL POSTGRES_URL=$POSTGRES_URL MYSQL_URL=$MYSQL_URL"
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Tests. Node 20 does not glob: find the files ourselves.
+# ---------------------------------------------------------------------------------------------------------
+files=()
+opts=()
+for arg in "$@"; do
+  if [[ $arg == -* ]]; then
+    opts+=("$arg")
+  elif [[ -d $arg ]]; then
+    mapfile -t -O "${#files[@]}" files < <(find "$arg" -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+  else
+    files+=("$arg")
+  fi
+done
+if ((${#files[@]} == 0)); then
+  mapfile -t files < <(find test -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+fi
+((${#files[@]})) || die "no test files found (test/**/*.test.ts)"
+
+set +e
+node --import tsx --test --test-concurrency=2 --test-reporter=spec "${opts[@]}" "${files[@]}"
+rc=$?
+set -e
+exit "$rc"

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program
+    .command('monitoring:doctor')
+    .description('(not implemented yet)')
+    .allowUnknownOption()
+    .action(() => {
+      process.stderr.write('monitoring:doctor is not implemented yet\n');
+      process.exit(2);
+    });
+}

@@ -1,0 +1,267 @@
+/**
+ * The environment, parsed once. Everything else receives the typed `Config`; nothing else reads
+ * `process.env`. Every error names the variable and says what was expected; secrets never appear in
+ * a message.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Tokens that documentation examples use; refused in production. */
+const PLACEHOLDER_TOKENS = new Set([
+  'your-secure-token-here',
+  'your-token-here',
+  'changeme',
+  'change-me',
+  'secret',
+  'token',
+  'metrics',
+  'password',
+  'test',
+]);
+export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
+const TOKEN_HINT = "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const num = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const str = (fallback?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
+const list = (fallback: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      v === undefined
+        ? fallback
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
+const url = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        new URL(v.trim());
+        return v.trim();
+      } catch {
+        // The value may hold a password: say what is wrong without echoing it.
+        ctx.addIssue({ code: 'custom', message: 'expected a URL such as redis://host:6379/2' });
+        return z.NEVER;
+      }
+    });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).optional().default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: str('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  LOKI_URL: url(),
+  APP_TIMEZONE: str('Europe/Berlin'),
+
+  METRICS_ENABLED: bool(true),
+  METRICS_AUTH_TOKEN: z.string().optional(),
+  METRICS_AUTH_TOKEN_FILE: str(),
+  METRICS_NAMESPACE: z
+    .string()
+    .optional()
+    .default('askproai')
+    .refine((v) => v === '' || /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(v), {
+      message: 'expected letters, digits and underscores, not starting with a digit',
+    }),
+  METRICS_PATH: str('/api/metrics'),
+  METRICS_EXCLUDE_PATHS: list(['/api/health']),
+  METRICS_MAX_SERIES: int(1000, 1, 1_000_000),
+  METRICS_REDIS_URL: url(),
+  METRICS_COLLECT_CRON: str('* * * * *'),
+  METRICS_COLLECTOR_TIMEOUT_MS: int(10_000, 100, 600_000),
+  METRICS_SLOW_QUERY_MS: int(100, 1, 600_000),
+  MONITORING_ENABLED: bool(true),
+
+  REDIS_URL: url(),
+  DATABASE_URL: str(),
+  PROMETHEUS_URL: url(),
+
+  RETELL_API_KEY: str(),
+  CALCOM_WEBHOOK_SECRET: str(),
+
+  SENTRY_DSN: str(),
+  SENTRY_LARAVEL_DSN: str(),
+  SENTRY_ENVIRONMENT: str(),
+  SENTRY_TRACES_SAMPLE_RATE: num(0.1, 0, 1),
+});
+
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  lokiUrl: string | undefined;
+  timezone: string;
+  metrics: {
+    enabled: boolean;
+    /** Accepted bearer tokens (several during a rotation). Never log these. */
+    tokens: string[];
+    /** True when the token was generated at start because none was configured (development only). */
+    tokenGenerated: boolean;
+    namespace: string;
+    path: string;
+    excludePaths: string[];
+    maxSeries: number;
+    redisUrl: string | undefined;
+    collectCron: string;
+    collectorTimeoutMs: number;
+    slowQueryMs: number;
+  };
+  monitoringEnabled: boolean;
+  redisUrl: string | undefined;
+  databaseUrl: string | undefined;
+  prometheusUrl: string | undefined;
+  retellApiKey: string | undefined;
+  calcomWebhookSecret: string | undefined;
+  sentry: { dsn: string | undefined; environment: string; tracesSampleRate: number };
+}
+
+/** Parses the environment. Throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (!isValidTimezone(e.APP_TIMEZONE!)) {
+    throw new ConfigError(`APP_TIMEZONE: unknown time zone; expected an IANA name such as Europe/Berlin`);
+  }
+  const { tokens, generated } = resolveTokens(e.NODE_ENV, e.METRICS_ENABLED, e.METRICS_AUTH_TOKEN, e.METRICS_AUTH_TOKEN_FILE);
+  const metricsPath = e.METRICS_PATH!;
+  if (!metricsPath.startsWith('/')) throw new ConfigError('METRICS_PATH: expected a path starting with /');
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST!,
+    logLevel: e.LOG_LEVEL,
+    lokiUrl: e.LOKI_URL,
+    timezone: e.APP_TIMEZONE!,
+    metrics: {
+      enabled: e.METRICS_ENABLED,
+      tokens,
+      tokenGenerated: generated,
+      namespace: e.METRICS_NAMESPACE,
+      path: metricsPath,
+      excludePaths: e.METRICS_EXCLUDE_PATHS,
+      maxSeries: e.METRICS_MAX_SERIES,
+      redisUrl: e.METRICS_REDIS_URL ?? redisDb(e.REDIS_URL, 2),
+      collectCron: e.METRICS_COLLECT_CRON!,
+      collectorTimeoutMs: e.METRICS_COLLECTOR_TIMEOUT_MS,
+      slowQueryMs: e.METRICS_SLOW_QUERY_MS,
+    },
+    monitoringEnabled: e.MONITORING_ENABLED,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    prometheusUrl: e.PROMETHEUS_URL,
+    retellApiKey: e.RETELL_API_KEY,
+    calcomWebhookSecret: e.CALCOM_WEBHOOK_SECRET,
+    sentry: {
+      dsn: e.SENTRY_DSN ?? e.SENTRY_LARAVEL_DSN,
+      environment: e.SENTRY_ENVIRONMENT ?? e.NODE_ENV,
+      tracesSampleRate: e.SENTRY_TRACES_SAMPLE_RATE,
+    },
+  };
+}
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The spec keeps metrics in Redis database 2: derive it from REDIS_URL when no METRICS_REDIS_URL is set. */
+function redisDb(redisUrl: string | undefined, db: number): string | undefined {
+  if (!redisUrl) return undefined;
+  const u = new URL(redisUrl);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+function resolveTokens(
+  nodeEnv: string,
+  enabled: boolean,
+  inline: string | undefined,
+  file: string | undefined,
+): { tokens: string[]; generated: boolean } {
+  let raw = inline;
+  if (file) {
+    try {
+      raw = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`METRICS_AUTH_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const tokens = (raw ?? '')
+    .split(/[,\n]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const source = file ? 'METRICS_AUTH_TOKEN_FILE' : 'METRICS_AUTH_TOKEN';
+  if (nodeEnv === 'production' && enabled) {
+    if (tokens.length === 0) {
+      throw new ConfigError(`${source}: required in production to protect /api/metrics; ${TOKEN_HINT}`);
+    }
+    tokens.forEach((t, i) => {
+      const which = tokens.length > 1 ? ` (token ${i + 1} of ${tokens.length})` : '';
+      if (PLACEHOLDER_TOKENS.has(t.toLowerCase())) {
+        throw new ConfigError(`${source}${which}: is a documentation placeholder, not a secret; ${TOKEN_HINT}`);
+      }
+      if (t.length < MIN_PRODUCTION_TOKEN_LENGTH) {
+        throw new ConfigError(
+          `${source}${which}: must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters in production (got ${t.length}); ${TOKEN_HINT}`,
+        );
+      }
+    });
+  }
+  if (tokens.length === 0) return { tokens: [randomBytes(24).toString('hex')], generated: true };
+  return { tokens, generated: false };
+}

@@ -1,0 +1,104 @@
+/**
+ * Text writers: Prometheus text format 0.0.4 and OpenMetrics 1.0, straight from the series cells.
+ * Per-series label text is rendered once when the series is created, and histogram bucket suffixes
+ * once per family, so a scrape is string concatenation and number formatting only.
+ */
+import type { AnyFamily, HistogramFamily } from './family.ts';
+
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+export function formatValue(v: number): string {
+  if (Number.isFinite(v)) return '' + v;
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  return 'NaN';
+}
+
+function escapeHelp(help: string, openMetrics: boolean): string {
+  let out = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  if (openMetrics) out = out.replace(/"/g, '\\"');
+  return out;
+}
+
+const bucketSuffixCache = new WeakMap<HistogramFamily, string[]>();
+
+/** `le="0.005"} ` for every bound and `le="+Inf"} ` last. */
+function bucketSuffixes(family: HistogramFamily): string[] {
+  let s = bucketSuffixCache.get(family);
+  if (s === undefined) {
+    s = Array.from(family.bounds, (b) => `le="${formatValue(b)}"} `);
+    s.push('le="+Inf"} ');
+    bucketSuffixCache.set(family, s);
+  }
+  return s;
+}
+
+/** The family name OpenMetrics declares: counters drop their `_total` suffix there. */
+function openMetricsFamilyName(family: AnyFamily): string {
+  return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
+}
+
+/** Appends one family to `out`; families without series are left out entirely. */
+export function writeFamily(out: string, family: AnyFamily, format: ExpositionFormat): string {
+  if (family.series.size === 0) return out;
+  const om = format === 'openmetrics';
+  const declared = om ? openMetricsFamilyName(family) : family.name;
+  out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+  const name = family.name;
+  if (family.type === 'histogram') {
+    const suffixes = bucketSuffixes(family);
+    const last = suffixes.length - 1;
+    for (const s of family.series.values()) {
+      const open = s.labelText === '' ? '{' : `{${s.labelText},`;
+      const bucketPrefix = `${name}_bucket${open}`;
+      const counts = s.counts;
+      let cum = 0;
+      for (let i = 0; i <= last; i++) {
+        cum += counts[i]!;
+        out += bucketPrefix + suffixes[i] + cum + '\n';
+      }
+      const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;
+      out += `${name}_sum${labels}${formatValue(s.sum)}\n${name}_count${labels}${cum}\n`;
+    }
+    return out;
+  }
+  for (const s of family.series.values()) {
+    out += s.labelText === '' ? `${name} ${formatValue(s.value)}\n` : `${name}{${s.labelText}} ${formatValue(s.value)}\n`;
+  }
+  return out;
+}
+
+export function writeFamilies(families: Iterable<AnyFamily>, format: ExpositionFormat): string {
+  let out = '';
+  for (const f of families) out = writeFamily(out, f, format);
+  if (format === 'openmetrics') out += '# EOF\n';
+  return out;
+}
+
+/**
+ * Picks the format from an Accept header by q-value; OpenMetrics wins ties since Prometheus
+ * lists it first when it can parse it.
+ */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  if (!accept || !accept.includes('openmetrics')) return 'text';
+  let om = -1;
+  let text = -1;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().split(';');
+    let q = 1;
+    for (const p of params) {
+      const [k, v] = p.trim().split('=');
+      if (k === 'q' && v !== undefined) q = Number(v);
+    }
+    if (!Number.isFinite(q)) continue;
+    const t = type?.trim().toLowerCase();
+    if (t === 'application/openmetrics-text') om = Math.max(om, q);
+    else if (t === 'text/plain' || t === '*/*' || t === 'text/*') text = Math.max(text, q);
+  }
+  return om > 0 && om >= text ? 'openmetrics' : 'text';
+}

@@ -1,0 +1,103 @@
+/**
+ * The label guard: what a label value may be before it becomes a series. It keeps PII out of the
+ * exposition (e-mail addresses and phone numbers are replaced, not stored), bounds length and
+ * character set, and escapes values for the text formats.
+ */
+
+export const LABEL_VALUE_MAX_LENGTH = 128;
+export const REDACTED_VALUE = '__redacted__';
+export const OVERFLOW_VALUE = '__overflow__';
+export const MISSING_VALUE = 'unknown';
+
+export type DropReason = 'email' | 'phone' | 'too_long' | 'invalid_chars' | 'missing';
+
+export interface GuardedValue {
+  value: string;
+  /** Why the value was altered; null when it passed unchanged. */
+  reason: DropReason | null;
+}
+
+const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[a-z]{2,}/i;
+// A value made only of phone characters, or an international number inside a longer value.
+const PHONE_WHOLE = /^(?:tel:)?\+?[\d\s().\/-]+$/i;
+const PHONE_EMBEDDED = /\+\d[\d\s().\/-]{5,}\d/;
+const MIN_PHONE_DIGITS = 7;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function digitCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+export function looksLikeEmail(value: string): boolean {
+  return value.includes('@') && EMAIL.test(value);
+}
+
+export function looksLikePhone(value: string): boolean {
+  if (digitCount(value) < MIN_PHONE_DIGITS) return false;
+  if (PHONE_WHOLE.test(value)) return true;
+  const m = PHONE_EMBEDDED.exec(value);
+  return m !== null && digitCount(m[0]) >= MIN_PHONE_DIGITS;
+}
+
+/** Turns any input into a safe label value, saying why it changed it. */
+export function guardLabelValue(input: unknown): GuardedValue {
+  if (input === undefined || input === null) return { value: MISSING_VALUE, reason: 'missing' };
+  let value = typeof input === 'string' ? input : String(input);
+  let reason: DropReason | null = null;
+  const trimmed = value.trim();
+  if (trimmed === '') return { value: MISSING_VALUE, reason: 'missing' };
+  if (trimmed !== value) value = trimmed;
+
+  if (looksLikeEmail(value)) return { value: REDACTED_VALUE, reason: 'email' };
+  if (looksLikePhone(value)) return { value: REDACTED_VALUE, reason: 'phone' };
+
+  if (value.length > LABEL_VALUE_MAX_LENGTH) {
+    value = value.slice(0, LABEL_VALUE_MAX_LENGTH);
+    reason = 'too_long';
+  }
+  CONTROL.lastIndex = 0;
+  if (CONTROL.test(value)) {
+    CONTROL.lastIndex = 0;
+    value = value.replace(CONTROL, '_');
+    reason ??= 'invalid_chars';
+  }
+  if (!value.isWellFormed()) {
+    value = value.toWellFormed();
+    reason ??= 'invalid_chars';
+  }
+  return { value, reason };
+}
+
+/** Escapes a label value for both the Prometheus text format and OpenMetrics. */
+export function escapeLabelValue(value: string): string {
+  if (!/[\\"\n]/.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Renders `a="x",b="y"` for names and already guarded values. */
+export function renderLabels(names: readonly string[], values: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) out += ',';
+    out += `${names[i]}="${escapeLabelValue(values[i]!)}"`;
+  }
+  return out;
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function assertMetricName(name: string): void {
+  if (!METRIC_NAME.test(name)) throw new TypeError(`Invalid metric name: ${JSON.stringify(name)}`);
+}
+
+export function assertLabelName(metric: string, name: string): void {
+  if (!LABEL_NAME.test(name) || name.startsWith('__') || name === 'le' || name === 'quantile') {
+    throw new TypeError(`Invalid label name ${JSON.stringify(name)} on metric ${metric}`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The registry: one family per metric definition, the guard's own counters, hooks that refresh
+ * in-process values right before a scrape, and the exposition of it all.
+ */
+import { fullName } from '../catalog.ts';
+import { catalog } from '../catalog.ts';
+import { type ExpositionFormat, writeFamilies } from './exposition.ts';
+import { type AnyFamily, CounterFamily, type FamilyHooks, GaugeFamily, HistogramFamily } from './family.ts';
+import type { DropReason } from './labels.ts';
+import type { MetricDef } from './types.ts';
+import { WarningCodes, warnOnce } from './warnings.ts';
+
+export interface RegistryOptions {
+  /** Prefix for every metric name; `askproai` by default, '' for none. */
+  namespace?: string;
+  /** Default cap on distinct label sets per metric (a definition's own `maxSeries` wins). */
+  maxSeries?: number;
+}
+
+export const DEFAULT_MAX_SERIES = 1000;
+
+export class Registry {
+  readonly namespace: string;
+  readonly defaultMaxSeries: number;
+  private readonly families = new Map<MetricDef, AnyFamily>();
+  private readonly byName = new Map<string, AnyFamily>();
+  private readonly collectHooks: Array<{ name: string; fn: () => void }> = [];
+  private readonly hooks: FamilyHooks;
+  private readonly overflowCounter: CounterFamily;
+  private readonly droppedCounter: CounterFamily;
+
+  constructor(options: RegistryOptions = {}) {
+    this.namespace = options.namespace ?? 'askproai';
+    this.defaultMaxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
+    // The guard's counters are labelled by metric name and a fixed reason: bounded by the catalog.
+    this.overflowCounter = this.counter(catalog.metricsLabelOverflow);
+    this.droppedCounter = this.counter(catalog.metricsDroppedLabels);
+    const overflow = this.overflowCounter;
+    const dropped = this.droppedCounter;
+    this.hooks = {
+      onOverflow: (family: string) => overflow.with1(family).inc(),
+      onDropped: (family: string, reason: DropReason) => dropped.with2(family, reason).inc(),
+    };
+  }
+
+  counter(def: MetricDef): CounterFamily {
+    return this.family(def, 'counter') as CounterFamily;
+  }
+
+  gauge(def: MetricDef): GaugeFamily {
+    return this.family(def, 'gauge') as GaugeFamily;
+  }
+
+  histogram(def: MetricDef): HistogramFamily {
+    return this.family(def, 'histogram') as HistogramFamily;
+  }
+
+  /** The family of a definition of any type. */
+  of(def: MetricDef): AnyFamily {
+    return this.family(def, def.type);
+  }
+
+  /** Looks a family up by its full exposed name. */
+  byFullName(name: string): AnyFamily | undefined {
+    return this.byName.get(name);
+  }
+
+  /** All families in registration order. */
+  all(): IterableIterator<AnyFamily> {
+    return this.families.values();
+  }
+
+  fullName(def: MetricDef): string {
+    return fullName(def, this.namespace);
+  }
+
+  /**
+   * Registers a synchronous, in-memory refresh run before every exposition (runtime gauges).
+   * Hooks must not do I/O: a scrape never waits on a database or the network.
+   */
+  onCollect(name: string, fn: () => void): void {
+    this.collectHooks.push({ name, fn });
+  }
+
+  /** Renders every family; a failing collect hook is reported once and skipped. */
+  expose(format: ExpositionFormat = 'text'): string {
+    for (const hook of this.collectHooks) {
+      try {
+        hook.fn();
+      } catch (err) {
+        warnOnce(WarningCodes.collectFailed, hook.name, `Metrics refresh "${hook.name}" failed: ${(err as Error).message}`);
+      }
+    }
+    return writeFamilies(this.families.values(), format);
+  }
+
+  private family(def: MetricDef, type: AnyFamily['type']): AnyFamily {
+    const existing = this.families.get(def);
+    if (existing) {
+      if (existing.type !== type) throw new TypeError(`Metric ${existing.name} is a ${existing.type}, not a ${type}`);
+      return existing;
+    }
+    if (def.type !== type) throw new TypeError(`Metric ${def.name} is declared as a ${def.type}, not a ${type}`);
+    const name = fullName(def, this.namespace);
+    if (this.byName.has(name)) throw new TypeError(`Metric ${name} is registered twice`);
+    if (type === 'counter' && !name.endsWith('_total')) throw new TypeError(`Counter ${name} must end in _total`);
+    if (type !== 'counter' && name.endsWith('_total')) throw new TypeError(`Only counters may end in _total: ${name}`);
+    const cap = def.maxSeries ?? this.defaultMaxSeries;
+    const hooks = this.hooks;
+    const family =
+      type === 'counter'
+        ? new CounterFamily(def, name, cap, hooks)
+        : type === 'gauge'
+          ? new GaugeFamily(def, name, cap, hooks)
+          : new HistogramFamily(def, name, cap, hooks);
+    this.families.set(def, family);
+    this.byName.set(name, family);
+    return family;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The framework-free core of the HTTP middleware. Adapters resolve the matched route template and
+ * call `RouteMetrics.record()` once per finished request.
+ *
+ * Labels: `method` is the upper-case verb (non-standard verbs are `OTHER`), `endpoint` the route
+ * template (`/api/bookings/:id`, never the raw URL; requests that match no route share
+ * `unmatched`), `status` the numeric code (`499` for requests the client aborted before the
+ * response was finished, nginx's convention for "client closed request"; those are counted in
+ * `http_requests_total` only, as they have no response time).
+ *
+ * A route's handle is resolved once per template and caches its (method, status) cells, so a
+ * request costs two small map lookups and two increments.
+ */
+import { catalog } from '../catalog.ts';
+import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/family.ts';
+import type { Registry } from '../core/registry.ts';
+
+export const UNMATCHED_ROUTE = 'unmatched';
+export const ABORTED_STATUS = 499;
+export const OTHER_METHOD = 'OTHER';
+const STANDARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+export interface HttpMetricsOptions {
+  /**
+   * Route templates (or paths, for requests that match no route) that are not recorded: the
+   * metrics endpoint and health checks. Default `['/api/metrics', '/api/health']`.
+   */
+  excludePaths?: readonly string[];
+  /** Record requests the client aborted, with status 499. Default true. */
+  recordAborted?: boolean;
+}
+
+export const DEFAULT_EXCLUDED_PATHS = ['/api/metrics', '/api/health'] as const;
+
+interface Cells {
+  count: CounterSeries;
+  duration: HistogramSeries;
+}
+
+/** The recorder for one route template; `record` is the per-request hot path. */
+export class RouteMetrics {
+  readonly template: string;
+  private readonly byMethod = new Map<string, Map<number, Cells>>();
+  private readonly requests: CounterFamily;
+  private readonly durations: HistogramFamily;
+
+  constructor(template: string, requests: CounterFamily, durations: HistogramFamily) {
+    this.template = template;
+    this.requests = requests;
+    this.durations = durations;
+  }
+
+  /** Records one finished request; `seconds` from a monotonic clock. */
+  record(method: string, status: number, seconds: number): void {
+    const byStatus = this.byMethod.get(method) ?? this.methodCells(method);
+    const cells = byStatus.get(status) ?? this.statusCells(byStatus, method, status);
+    cells.count.value++;
+    cells.duration.observe(seconds);
+  }
+
+  /**
+   * Counts a request the client aborted before the response finished, as status 499. It has no
+   * response time, so the duration histogram is left alone (every adapter does the same).
+   */
+  recordAborted(method: string): void {
+    const byStatus = this.byMethod.get(method) ?? this.methodCells(method);
+    const cells = byStatus.get(ABORTED_STATUS) ?? this.statusCells(byStatus, method, ABORTED_STATUS);
+    cells.count.value++;
+  }
+
+  private methodCells(method: string): Map<number, Cells> {
+    const upper = typeof method === 'string' ? method.toUpperCase() : '';
+    const normalized = STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
+    // Only standard spellings get their own cache entry; anything else shares OTHER's.
+    let cells = this.byMethod.get(normalized);
+    if (cells === undefined) {
+      cells = new Map();
+      this.byMethod.set(normalized, cells);
+    }
+    if (normalized === method) return cells;
+    if (normalized !== OTHER_METHOD && this.byMethod.size < 32) this.byMethod.set(method, cells);
+    return cells;
+  }
+
+  private statusCells(byStatus: Map<number, Cells>, method: string, status: number): Cells {
+    const code = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
+    const upper = typeof method === 'string' ? method.toUpperCase() : '';
+    const m = STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
+    const cells: Cells = {
+      count: this.requests.with3(m, this.template, code),
+      duration: this.durations.with3(m, this.template, code),
+    };
+    if (code === status) byStatus.set(status, cells);
+    return cells;
+  }
+}
+
+/** Shared by all adapters of one app: the route handles and the exclusion list. */
+export class HttpMetrics {
+  readonly recordAborted: boolean;
+  private readonly routes = new Map<string, RouteMetrics | null>();
+  private readonly excluded: ReadonlySet<string>;
+  private readonly requests: CounterFamily;
+  private readonly durations: HistogramFamily;
+
+  constructor(registry: Registry, options: HttpMetricsOptions = {}) {
+    this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
+    this.recordAborted = options.recordAborted ?? true;
+    this.requests = registry.counter(catalog.httpRequestsTotal);
+    this.durations = registry.histogram(catalog.httpRequestDuration);
+  }
+
+  /** The handle of a route template, or null when the template is excluded. */
+  route(template: string): RouteMetrics | null {
+    let handle = this.routes.get(template);
+    if (handle === undefined) {
+      handle = this.excluded.has(template) ? null : new RouteMetrics(template, this.requests, this.durations);
+      // Templates come from the app's route table, but stay bounded even if an adapter misbehaves.
+      if (this.routes.size < 10_000) this.routes.set(template, handle);
+    }
+    return handle;
+  }
+
+  /** The shared handle for requests that matched no route. */
+  unmatched(): RouteMetrics {
+    return this.route(UNMATCHED_ROUTE)!;
+  }
+
+  /** True for unmatched request paths that are excluded (query string ignored). */
+  isExcludedPath(url: string): boolean {
+    const q = url.indexOf('?');
+    return this.excluded.has(q === -1 ? url : url.slice(0, q));
+  }
+}
