@@ -24,6 +24,13 @@ export async function buildApp({ config, metrics }: AppDeps): Promise<FastifyIns
     return { id: Number(id), status: 'confirmed', source: 'phone' };
   });
 
+  // Demo routes for the simulator and the alert tests: a slow response and a failing one.
+  app.get<{ Querystring: { ms?: string } }>('/api/demo/slow', async (request) => {
+    const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return { sleptMs: ms };
+  });
+
   app.get('/api/fail', async () => {
     metrics.collector.recordError('intentional_failure', 'error');
     throw new Error('This route fails on purpose');
