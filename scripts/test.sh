@@ -245,7 +245,8 @@ if ((${#want[@]})); then
   ((${#failed[@]} == 0)) || die "could not start: ${failed[*]}"
   log "started ${want[*]} in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started_at }")s"
 fi
-log "REDIS_URL=$REDIS_URL POSTGRES_URL=$POSTGRES_URL MYSQL_URL=$MYSQL_URL"
+log "$(printf 'REDIS_URL=%s POSTGRES_URL=%s MYSQL_URL=%s' "$REDIS_URL" "$POSTGRES_URL" "$MYSQL_URL" |
+  sed -E 's#(://[^:/@ ]*):[^@/ ]*@#\1:***@#g')"
 
 # ---------------------------------------------------------------------------------------------------------
 # 3. Tests. Node 20 does not glob: find the files ourselves.

@@ -24,7 +24,8 @@ const PLACEHOLDER_TOKENS = new Set([
   'test',
 ]);
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
-const TOKEN_HINT = "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
+const TOKEN_HINT =
+  "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
 
 const bool = (fallback: boolean) =>
   z
@@ -94,7 +95,10 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional().default('development'),
   PORT: int(3000, 0, 65535),
   HOST: str('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
   LOKI_URL: url(),
   APP_TIMEZONE: str('Europe/Berlin'),
 
@@ -115,6 +119,9 @@ const EnvSchema = z.object({
   METRICS_COLLECT_CRON: str('* * * * *'),
   METRICS_COLLECTOR_TIMEOUT_MS: int(10_000, 100, 600_000),
   METRICS_SLOW_QUERY_MS: int(100, 1, 600_000),
+  // Queues the scheduled collector counts: BullMQ names, `list:<key>` for plain Redis lists.
+  METRICS_QUEUES: list(['default']),
+  METRICS_QUEUE_PREFIX: str('bull'),
   MONITORING_ENABLED: bool(true),
 
   REDIS_URL: url(),
@@ -151,6 +158,10 @@ export interface Config {
     collectCron: string;
     collectorTimeoutMs: number;
     slowQueryMs: number;
+    /** BullMQ queue names and `list:<key>` plain Redis lists counted by the queues collector. */
+    queues: string[];
+    /** BullMQ key prefix. */
+    queuePrefix: string;
   };
   monitoringEnabled: boolean;
   redisUrl: string | undefined;
@@ -172,7 +183,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!isValidTimezone(e.APP_TIMEZONE!)) {
     throw new ConfigError(`APP_TIMEZONE: unknown time zone; expected an IANA name such as Europe/Berlin`);
   }
-  const { tokens, generated } = resolveTokens(e.NODE_ENV, e.METRICS_ENABLED, e.METRICS_AUTH_TOKEN, e.METRICS_AUTH_TOKEN_FILE);
+  const { tokens, generated } = resolveTokens(
+    e.NODE_ENV,
+    e.METRICS_ENABLED,
+    e.METRICS_AUTH_TOKEN,
+    e.METRICS_AUTH_TOKEN_FILE,
+  );
   const metricsPath = e.METRICS_PATH!;
   if (!metricsPath.startsWith('/')) throw new ConfigError('METRICS_PATH: expected a path starting with /');
 
@@ -195,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       collectCron: e.METRICS_COLLECT_CRON!,
       collectorTimeoutMs: e.METRICS_COLLECTOR_TIMEOUT_MS,
       slowQueryMs: e.METRICS_SLOW_QUERY_MS,
+      queues: e.METRICS_QUEUES,
+      queuePrefix: e.METRICS_QUEUE_PREFIX!,
     },
     monitoringEnabled: e.MONITORING_ENABLED,
     redisUrl: e.REDIS_URL,
@@ -238,7 +256,9 @@ function resolveTokens(
     try {
       raw = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`METRICS_AUTH_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `METRICS_AUTH_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   const tokens = (raw ?? '')
@@ -253,7 +273,9 @@ function resolveTokens(
     tokens.forEach((t, i) => {
       const which = tokens.length > 1 ? ` (token ${i + 1} of ${tokens.length})` : '';
       if (PLACEHOLDER_TOKENS.has(t.toLowerCase())) {
-        throw new ConfigError(`${source}${which}: is a documentation placeholder, not a secret; ${TOKEN_HINT}`);
+        throw new ConfigError(
+          `${source}${which}: is a documentation placeholder, not a secret; ${TOKEN_HINT}`,
+        );
       }
       if (t.length < MIN_PRODUCTION_TOKEN_LENGTH) {
         throw new ConfigError(

@@ -11,9 +11,9 @@
  * - `scope: 'cluster'` gauges hold one platform-wide value that every instance serves from the shared
  *   snapshot: `max by (...) (x)`, never `sum`, or N instances would show N times the queue.
  */
-import type { MetricDef } from './core/types.ts';
+import type { MetricDef, MetricType } from './core/types.ts';
 
-function metric<const L extends string>(def: MetricDef<L>): MetricDef<L> {
+function metric<const L extends string, const T extends MetricType>(def: MetricDef<L, T>): MetricDef<L, T> {
   return def;
 }
 
@@ -347,7 +347,14 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 export const BOOKING_SOURCES = ['phone', 'web', 'api', 'calcom'] as const;
 export type BookingSource = (typeof BOOKING_SOURCES)[number];
 
-export const CALL_STATUSES = ['completed', 'failed', 'no_answer', 'busy', 'voicemail', 'transferred'] as const;
+export const CALL_STATUSES = [
+  'completed',
+  'failed',
+  'no_answer',
+  'busy',
+  'voicemail',
+  'transferred',
+] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export const WEBHOOK_PROVIDERS = ['retell', 'calcom'] as const;

@@ -96,7 +96,8 @@ export class MetricsCollector {
       return;
     }
     // Closed sets start at 0, so the first booking of a kind shows up in rate() and increase().
-    for (const status of BOOKING_STATUSES) for (const source of BOOKING_SOURCES) this.bookings.with2(status, source);
+    for (const status of BOOKING_STATUSES)
+      for (const source of BOOKING_SOURCES) this.bookings.with2(status, source);
   }
 
   // --- The spec's calls -----------------------------------------------------------------------
@@ -112,7 +113,12 @@ export class MetricsCollector {
   }
 
   /** Counts one webhook delivery and observes its processing time. */
-  recordWebhook(provider: WebhookProvider, event: string, status: WebhookStatus, durationSeconds: number): void {
+  recordWebhook(
+    provider: WebhookProvider,
+    event: string,
+    status: WebhookStatus,
+    durationSeconds: number,
+  ): void {
     this.webhooks.with3(provider, event, status).inc();
     this.webhookDuration.with2(provider, event).observe(durationSeconds);
   }

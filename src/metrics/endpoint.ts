@@ -71,7 +71,11 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
   return async function metricsEndpoint(req) {
     const method = (req.method ?? 'GET').toUpperCase();
     if (method !== 'GET' && method !== 'HEAD') {
-      return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method Not Allowed\n' };
+      return {
+        status: 405,
+        headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+        body: 'Method Not Allowed\n',
+      };
     }
     if (!verifier.verify(req.headers.authorization)) return UNAUTHORIZED;
     const format = negotiateFormat(header(req, 'accept'));
@@ -79,8 +83,16 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
     try {
       text = await render(format);
     } catch (err) {
-      warnOnce(WarningCodes.collectFailed, 'render', `Rendering the metrics failed: ${(err as Error).message}`);
-      return { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Metrics unavailable\n' };
+      warnOnce(
+        WarningCodes.collectFailed,
+        'render',
+        `Rendering the metrics failed: ${(err as Error).message}`,
+      );
+      return {
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: 'Metrics unavailable\n',
+      };
     }
     const headers: Record<string, string> = {
       'content-type': CONTENT_TYPES[format],

@@ -1,13 +1,13 @@
 // The public surface of the metrics library.
 export * from './catalog.ts';
-export { MetricsCollector, type CollectorOptions } from './collector.ts';
-export { Registry, type RegistryOptions, DEFAULT_MAX_SERIES } from './core/registry.ts';
-export type { MetricDef, MetricType, MetricScope, LabelsOf, LabelValues } from './core/types.ts';
+export { type CollectorOptions, MetricsCollector } from './collector.ts';
 export { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
-export { REDACTED_VALUE, OVERFLOW_VALUE, LABEL_VALUE_MAX_LENGTH } from './core/labels.ts';
+export { LABEL_VALUE_MAX_LENGTH, OVERFLOW_VALUE, REDACTED_VALUE } from './core/labels.ts';
+export { DEFAULT_MAX_SERIES, Registry, type RegistryOptions } from './core/registry.ts';
+export type { LabelsOf, LabelValues, MetricDef, MetricScope, MetricType } from './core/types.ts';
 export { WarningCodes } from './core/warnings.ts';
 export { createMetricsEndpoint, type MetricsEndpoint, type MetricsEndpointOptions } from './endpoint.ts';
-export { HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE, ABORTED_STATUS } from './http/core.ts';
+export { ABORTED_STATUS, HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE } from './http/core.ts';
 export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
 export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
 export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';

@@ -4,7 +4,12 @@
  * objects: its `nodejs_active_handles_total` family are gauges, so they are `nodejs_active_resources`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { constants, type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import {
+  constants,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+} from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { catalog } from './catalog.ts';
 import type { Registry } from './core/registry.ts';
@@ -50,7 +55,10 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
   const lagMax = registry.gauge(catalog.nodejsEventloopLagMax).get();
   const gc = registry.histogram(catalog.nodejsGcDuration);
 
-  registry.gauge(catalog.processStartTime).get().set(Math.round(Date.now() / 1000 - process.uptime()));
+  registry
+    .gauge(catalog.processStartTime)
+    .get()
+    .set(Math.round(Date.now() / 1000 - process.uptime()));
   const maxFds = readMaxFds();
   if (maxFds !== undefined) registry.gauge(catalog.processMaxFds).get().set(maxFds);
   const [major, minor, patch] = process.versions.node.split('.');
@@ -68,7 +76,7 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
   try {
     gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
-        const kind = GC_KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other';
+        const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
         gc.with1(kind).observe(entry.duration / 1000);
       }
     });

@@ -7,7 +7,7 @@ import { MetricsCollector } from './collector.ts';
 import { Registry } from './core/registry.ts';
 import { createMetricsEndpoint, type MetricsEndpoint } from './endpoint.ts';
 import { HttpMetrics } from './http/core.ts';
-import { registerRuntimeMetrics, type RuntimeMetrics } from './runtime.ts';
+import { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -21,7 +21,10 @@ export interface Metrics {
 export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
   const m = config.metrics;
   const registry = new Registry({ namespace: m.namespace, maxSeries: m.maxSeries });
-  const collector = new MetricsCollector(registry, { enabled: m.enabled, slowQuerySeconds: m.slowQueryMs / 1000 });
+  const collector = new MetricsCollector(registry, {
+    enabled: m.enabled,
+    slowQuerySeconds: m.slowQueryMs / 1000,
+  });
   const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
   const http = new HttpMetrics(registry, { excludePaths: [m.path, ...m.excludePaths] });
   const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });

@@ -1,28 +1,122 @@
 /**
- * The reference AskProAI service: a Fastify app with the metrics middleware and /api/metrics mounted.
+ * The reference AskProAI service: a Fastify app with the metrics middleware, /api/metrics, the Retell
+ * and Cal.com webhooks, bookings, the admin pages and their timing beacon.
+ *
+ * `buildService()` returns the app with its webhook pipeline (the start-up attaches the queue to it);
+ * `buildApp()` returns just the app. Both work in-process with `app.inject()`; without a database they
+ * open a private in-memory SQLite one with the demo tenant, closed with the app.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import pino from 'pino';
 import type { Config } from '../config.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
 import type { Metrics } from '../metrics/setup.ts';
+import { openDatabase, type ServiceDatabase } from './db/connect.ts';
+import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { bookingRoutes } from './routes/bookings.ts';
+import { rumRoutes } from './routes/rum.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { resolveWebhookSecrets } from './secrets.ts';
+import type { ErrorTracker } from './sentry.ts';
+import { WebhookPipeline } from './webhooks/pipeline.ts';
+import type { WebhookSecrets } from './webhooks/types.ts';
 
 export interface AppDeps {
   config: Config;
   metrics: Metrics;
+  /** Default: a private in-memory SQLite database with the demo tenant, closed with the app. */
+  database?: ServiceDatabase;
+  /** Default: a silent logger. */
+  logger?: Logger;
+  /** Default: from config (demo secrets outside production). */
+  secrets?: WebhookSecrets;
+  /** Error tracking for the default error reporter. */
+  tracker?: ErrorTracker;
+  /** Default: log + `askproai_errors_total` + the tracker. */
+  reportError?: ReportError;
+  /** Clock for webhook timestamps and stored times (tests). */
+  now?: () => number;
 }
 
-export async function buildApp({ config, metrics }: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+export interface Service {
+  app: FastifyInstance;
+  pipeline: WebhookPipeline;
+  database: ServiceDatabase;
+  logger: Logger;
+  reportError: ReportError;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+/** The W3C trace id of the request when it carries one, else a new one. */
+export function traceIdOf(req: IncomingMessage): string {
+  const header = req.headers.traceparent;
+  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  return match?.[1] ?? randomBytes(16).toString('hex');
+}
+
+const NO_TRACKER: ErrorTracker = { enabled: false, capture() {}, flush: async () => true, close: async () => {} };
+
+export async function buildService(deps: AppDeps): Promise<Service> {
+  const { config, metrics } = deps;
+  const logger: Logger = deps.logger ?? pino({ level: 'silent' });
+  const ownsDatabase = deps.database === undefined;
+  const database = deps.database ?? (await openDatabase('sqlite::memory:'));
+  const reportError =
+    deps.reportError ??
+    createErrorReporter({ logger, collector: metrics.collector, tracker: deps.tracker ?? NO_TRACKER });
+  const secrets = deps.secrets ?? resolveWebhookSecrets(config);
+  const pipeline = new WebhookPipeline({ database, collector: metrics.collector, reportError, secrets, now: deps.now });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Scrapes and health checks every few seconds would drown the request log.
+      disableRequestLogging: (req) => req.url === config.metrics.path || req.url === '/api/health',
+    }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    childLoggerFactory: (parent, bindings, options, rawReq) =>
+      parent.child({ ...bindings, traceId: traceIdOf(rawReq as IncomingMessage) }, options),
+  });
+  if (ownsDatabase) app.addHook('onClose', async () => database.close());
+
   await app.register(fastifyMetrics, { metrics: metrics.http });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
+    const known = error instanceof ServiceError ? error : undefined;
+    reportError({
+      type: known?.errorType ?? 'unhandled',
+      severity: known?.severity ?? 'error',
+      error,
+      message: known ? known.message : 'unhandled error in request',
+      log: request.log,
+      fields: { route: request.routeOptions.url ?? 'unmatched', method: request.method },
+    });
+    return reply.code(500).send({ error: 'Internal Server Error', requestId: request.id });
+  });
 
   app.get(config.metrics.path, fastifyMetricsEndpoint(metrics.endpoint));
   app.get('/api/health', async () => ({ status: 'ok' }));
 
-  app.get<{ Params: { id: string } }>('/api/bookings/:id', async (request, reply) => {
-    const id = request.params.id;
-    if (!/^\d+$/.test(id)) return reply.code(404).send({ error: 'booking not found' });
-    return { id: Number(id), status: 'confirmed', source: 'phone' };
-  });
+  await app.register(webhookRoutes(pipeline, metrics.collector));
+  await app.register(bookingRoutes(database, metrics.collector, deps.now));
+  await app.register(rumRoutes(metrics.collector));
+  await app.register(adminRoutes());
 
   // Demo routes for the simulator and the alert tests: a slow response and a failing one.
   app.get<{ Querystring: { ms?: string } }>('/api/demo/slow', async (request) => {
@@ -32,9 +126,13 @@ export async function buildApp({ config, metrics }: AppDeps): Promise<FastifyIns
   });
 
   app.get('/api/fail', async () => {
-    metrics.collector.recordError('intentional_failure', 'error');
-    throw new Error('This route fails on purpose');
+    throw new ServiceError('This route fails on purpose', 'intentional_failure');
   });
 
-  return app;
+  return { app, pipeline, database, logger, reportError };
+}
+
+/** The app alone (see `buildService`). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  return (await buildService(deps)).app;
 }

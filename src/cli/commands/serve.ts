@@ -1,45 +1,88 @@
+/**
+ * `askproai serve` (`npm start`): runs the service and prints where everything is. Stops gracefully on
+ * SIGINT/SIGTERM: the socket closes, in-flight requests and queue jobs finish, logs and error events
+ * are flushed.
+ */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config.ts';
-import { createMetrics } from '../../metrics/setup.ts';
-import { buildApp } from '../../service/app.ts';
+import { type Config, ConfigError, loadConfig } from '../../config.ts';
+import { DEMO_COMPANY } from '../../service/demo.ts';
+import { type RunningService, startService } from '../../service/start.ts';
+
+function banner(service: RunningService): string {
+  const { config, url } = service;
+  const lines = [
+    `AskProAI service listening on ${url}`,
+    `  Database:  ${service.database.description}`,
+    `  Webhooks:  ${url}/api/webhooks/retell, ${url}/api/webhooks/calcom (${service.queue ? 'BullMQ queue "webhooks"' : 'processed inline; set REDIS_URL for a queue'})`,
+    `  Admin:     ${url}/admin`,
+    `  Health:    ${url}/api/health`,
+  ];
+  if (config.metrics.enabled) {
+    lines.push(`  Metrics:   ${url}${config.metrics.path} (Authorization: Bearer <METRICS_AUTH_TOKEN>)`);
+    if (config.metrics.tokenGenerated) {
+      // Development only: production refuses to start without a configured token.
+      lines.push(`  METRICS_AUTH_TOKEN is not set; generated one for this run: ${config.metrics.tokens[0]}`);
+    }
+  } else {
+    lines.push('  Metrics:   disabled (METRICS_ENABLED=false)');
+  }
+  lines.push(`  Logs:      JSON on stdout${service.log.loki ? ` and pushed to Loki at ${new URL(config.lokiUrl!).origin}` : ''}`);
+  lines.push(`  Sentry:    ${service.tracker.enabled ? `on (environment ${config.sentry.environment})` : 'off (set SENTRY_DSN)'}`);
+  lines.push(
+    `  Demo tenant: company ${DEMO_COMPANY.id}, Retell agent ${DEMO_COMPANY.retellAgentId}, Cal.com event type ${DEMO_COMPANY.calcomEventTypeId}`,
+  );
+  if (service.secrets.demo.length > 0) {
+    lines.push(`  Using the documented demo secrets for ${service.secrets.demo.join(', ')} (development only; see docs/service.md)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function load(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`askproai: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
 
 export function register(program: Command): void {
   program
     .command('serve', { isDefault: true })
-    .description('run the AskProAI service with /api/metrics')
+    .description('run the AskProAI service: webhooks, bookings, admin pages and /api/metrics')
     .action(async () => {
-      let config: ReturnType<typeof loadConfig>;
+      const config = load();
+      let service: RunningService;
       try {
-        config = loadConfig();
+        service = await startService(config);
       } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`askproai: ${err.message}\n`);
-          process.exit(1);
-        }
-        throw err;
+        const message = err instanceof ConfigError ? err.message : `could not start: ${(err as Error).message}`;
+        process.stderr.write(`askproai: ${message}\n`);
+        process.exit(1);
       }
-      const metrics = createMetrics(config);
-      const app = await buildApp({ config, metrics });
-      const address = await app.listen({ port: config.port, host: config.host });
-      const base = address.replace('0.0.0.0', 'localhost');
-      process.stderr.write(`AskProAI service listening on ${base}\n`);
-      if (config.metrics.enabled) {
-        process.stderr.write(`Metrics: ${base}${config.metrics.path} (Authorization: Bearer <METRICS_AUTH_TOKEN>)\n`);
-        if (config.metrics.tokenGenerated) {
-          // Development only: production refuses to start without a configured token.
-          process.stderr.write(
-            `METRICS_AUTH_TOKEN is not set; generated one for this run: ${config.metrics.tokens[0]}\n`,
-          );
-        }
-      } else {
-        process.stderr.write('Metrics are disabled (METRICS_ENABLED=false)\n');
-      }
-      const shutdown = async () => {
-        await app.close();
-        metrics.close();
-        process.exit(0);
+      process.stderr.write(banner(service));
+
+      process.on('unhandledRejection', (reason) => {
+        service.reportError({ type: 'unhandled', severity: 'error', error: reason, message: 'unhandled promise rejection' });
+      });
+      process.on('uncaughtException', (err) => {
+        service.reportError({ type: 'unhandled', severity: 'critical', error: err, message: 'uncaught exception; exiting' });
+        void service.close().finally(() => process.exit(1));
+      });
+
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        service.log.logger.info({ signal }, 'shutting down');
+        // A stuck dependency must not keep the process from exiting.
+        setTimeout(() => process.exit(1), 10_000).unref();
+        void service.close().then(() => process.exit(0));
       };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
     });
 }

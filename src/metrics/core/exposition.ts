@@ -68,7 +68,10 @@ export function writeFamily(out: string, family: AnyFamily, format: ExpositionFo
     return out;
   }
   for (const s of family.series.values()) {
-    out += s.labelText === '' ? `${name} ${formatValue(s.value)}\n` : `${name}{${s.labelText}} ${formatValue(s.value)}\n`;
+    out +=
+      s.labelText === ''
+        ? `${name} ${formatValue(s.value)}\n`
+        : `${name}{${s.labelText}} ${formatValue(s.value)}\n`;
   }
   return out;
 }

@@ -10,7 +10,14 @@
  * Series keys are the guarded values joined with U+0001, which the guard never lets through, so two
  * different label sets cannot share a key (prom-client joins with an unescaped `|`).
  */
-import { guardLabelValue, OVERFLOW_VALUE, type DropReason, renderLabels, assertLabelName, assertMetricName } from './labels.ts';
+import {
+  assertLabelName,
+  assertMetricName,
+  type DropReason,
+  guardLabelValue,
+  OVERFLOW_VALUE,
+  renderLabels,
+} from './labels.ts';
 import type { MetricDef, MetricType } from './types.ts';
 import { WarningCodes, warnOnce } from './warnings.ts';
 
@@ -39,22 +46,32 @@ export abstract class Series {
 export class CounterSeries extends Series {
   value = 0;
   inc(by = 1): void {
-    if (by >= 0 && by !== Number.POSITIVE_INFINITY) this.value += by;
-    else warnOnce(WarningCodes.valueInvalid, 'counter', `Counter increment must be a finite number >= 0, got ${by}`);
+    if (typeof by === 'number' && by >= 0 && by !== Number.POSITIVE_INFINITY) this.value += by;
+    else
+      warnOnce(
+        WarningCodes.valueInvalid,
+        'counter',
+        `Counter increment must be a finite number >= 0, got ${typeof by === 'number' ? by : typeof by}`,
+      );
   }
 }
 
 export class GaugeSeries extends Series {
   value = 0;
   set(value: number): void {
-    if (value === value) this.value = value;
-    else warnOnce(WarningCodes.valueInvalid, 'gauge', 'Gauge value must be a number, got NaN');
+    if (typeof value === 'number' && !Number.isNaN(value)) this.value = value;
+    else
+      warnOnce(
+        WarningCodes.valueInvalid,
+        'gauge',
+        `Gauge value must be a number, got ${typeof value === 'number' ? 'NaN' : typeof value}`,
+      );
   }
   inc(by = 1): void {
-    if (by === by) this.value += by;
+    if (typeof by === 'number' && !Number.isNaN(by)) this.value += by;
   }
   dec(by = 1): void {
-    if (by === by) this.value -= by;
+    if (typeof by === 'number' && !Number.isNaN(by)) this.value -= by;
   }
 }
 
@@ -69,8 +86,12 @@ export class HistogramSeries extends Series {
     this.counts = new Float64Array(bounds.length + 1);
   }
   observe(value: number): void {
-    if (value !== value) {
-      warnOnce(WarningCodes.valueInvalid, 'histogram', 'Histogram observation must be a number, got NaN');
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      warnOnce(
+        WarningCodes.valueInvalid,
+        'histogram',
+        `Histogram observation must be a number, got ${typeof value === 'number' ? 'NaN' : typeof value}`,
+      );
       return;
     }
     const bounds = this.bounds;
@@ -91,13 +112,13 @@ type LabelInput = string | number;
 // biome-ignore lint/suspicious/noExplicitAny: nested lookup maps end in series.
 type Lookup = Map<LabelInput, any>;
 
-export abstract class Family<S extends Series = Series> {
+export abstract class Family<S extends Series = Series, L extends string = string> {
   readonly name: string;
   readonly help: string;
   abstract readonly type: MetricType;
-  readonly labelNames: readonly string[];
+  readonly labelNames: readonly L[];
   readonly maxSeries: number;
-  readonly def: MetricDef;
+  readonly def: MetricDef<L>;
   /** Every series, by collision-free key. Writers iterate this. */
   readonly series = new Map<string, S>();
   private lookup: Lookup = new Map();
@@ -106,11 +127,13 @@ export abstract class Family<S extends Series = Series> {
   private readonly hooks: FamilyHooks;
   private unlabelled: S | undefined;
 
-  constructor(def: MetricDef, fullName: string, maxSeries: number, hooks: FamilyHooks = silentHooks) {
+  constructor(def: MetricDef<L>, fullName: string, maxSeries: number, hooks: FamilyHooks = silentHooks) {
     assertMetricName(fullName);
     for (const l of def.labels) assertLabelName(fullName, l);
-    if (new Set(def.labels).size !== def.labels.length) throw new TypeError(`Duplicate label names on metric ${fullName}`);
-    if (!Number.isInteger(maxSeries) || maxSeries < 1) throw new TypeError(`Invalid maxSeries for ${fullName}: ${maxSeries}`);
+    if (new Set(def.labels).size !== def.labels.length)
+      throw new TypeError(`Duplicate label names on metric ${fullName}`);
+    if (!Number.isInteger(maxSeries) || maxSeries < 1)
+      throw new TypeError(`Invalid maxSeries for ${fullName}: ${maxSeries}`);
     this.def = def;
     this.name = fullName;
     this.help = def.help;
@@ -159,12 +182,13 @@ export abstract class Family<S extends Series = Series> {
   labels(...values: LabelInput[]): S {
     let node: Lookup | S | undefined = this.lookup;
     for (let i = 0; i < values.length && node !== undefined; i++) node = (node as Lookup).get(values[i]!);
-    if (node !== undefined && values.length === this.labelNames.length && node instanceof Series) return node as S;
+    if (node !== undefined && values.length === this.labelNames.length && node instanceof Series)
+      return node as S;
     return this.resolve(values);
   }
 
-  /** The series for a label object; missing labels count as `missing`. */
-  labelsFrom(values: Readonly<Record<string, LabelInput>>): S {
+  /** The series for a label object, checked against the definition's label names. */
+  labelsFrom(values: Readonly<Record<L, LabelInput>>): S {
     return this.resolve(this.labelNames.map((l) => values[l]!));
   }
 
@@ -217,7 +241,11 @@ export abstract class Family<S extends Series = Series> {
       if (clean && this.lookupSize < this.lookupLimit) this.remember(raw, series);
       return series;
     } catch (err) {
-      warnOnce(WarningCodes.labelInvalid, `${this.name}:error`, `Recording on ${this.name} failed: ${(err as Error).message}`);
+      warnOnce(
+        WarningCodes.labelInvalid,
+        `${this.name}:error`,
+        `Recording on ${this.name} failed: ${(err as Error).message}`,
+      );
       return this.create([], '');
     }
   }
@@ -258,31 +286,33 @@ export abstract class Family<S extends Series = Series> {
   }
 }
 
-export class CounterFamily extends Family<CounterSeries> {
+export class CounterFamily<L extends string = string> extends Family<CounterSeries, L> {
   readonly type = 'counter' as const;
   protected create(values: string[], text: string): CounterSeries {
     return new CounterSeries(values, text);
   }
 }
 
-export class GaugeFamily extends Family<GaugeSeries> {
+export class GaugeFamily<L extends string = string> extends Family<GaugeSeries, L> {
   readonly type = 'gauge' as const;
   protected create(values: string[], text: string): GaugeSeries {
     return new GaugeSeries(values, text);
   }
 }
 
-export class HistogramFamily extends Family<HistogramSeries> {
+export class HistogramFamily<L extends string = string> extends Family<HistogramSeries, L> {
   readonly type = 'histogram' as const;
   readonly bounds: Float64Array;
-  constructor(def: MetricDef, fullName: string, maxSeries: number, hooks?: FamilyHooks) {
+  constructor(def: MetricDef<L>, fullName: string, maxSeries: number, hooks?: FamilyHooks) {
     super(def, fullName, maxSeries, hooks);
     const buckets = def.buckets;
     if (!buckets || buckets.length === 0) throw new TypeError(`Histogram ${fullName} needs buckets`);
     for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i]!;
       if (!Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)) {
-        throw new TypeError(`Histogram ${fullName} buckets must be finite and strictly ascending, got ${buckets.join(', ')}`);
+        throw new TypeError(
+          `Histogram ${fullName} buckets must be finite and strictly ascending, got ${buckets.join(', ')}`,
+        );
       }
     }
     this.bounds = Float64Array.from(buckets);

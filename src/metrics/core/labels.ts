@@ -19,9 +19,11 @@ export interface GuardedValue {
 
 const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[a-z]{2,}/i;
 // A value made only of phone characters, or an international number inside a longer value.
-const PHONE_WHOLE = /^(?:tel:)?\+?[\d\s().\/-]+$/i;
-const PHONE_EMBEDDED = /\+\d[\d\s().\/-]{5,}\d/;
+const PHONE_WHOLE = /^(?:tel:)?\+?[\d\s()./-]+$/i;
+const PHONE_EMBEDDED = /\+\d[\d\s()./-]{5,}\d/;
 const MIN_PHONE_DIGITS = 7;
+// Dates and times share a phone number's characters; they are not PII.
+const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$|^\d{2}:\d{2}(?::\d{2})?$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 function digitCount(s: string): number {
@@ -39,7 +41,7 @@ export function looksLikeEmail(value: string): boolean {
 
 export function looksLikePhone(value: string): boolean {
   if (digitCount(value) < MIN_PHONE_DIGITS) return false;
-  if (PHONE_WHOLE.test(value)) return true;
+  if (PHONE_WHOLE.test(value)) return !DATE_OR_TIME.test(value);
   const m = PHONE_EMBEDDED.exec(value);
   return m !== null && digitCount(m[0]) >= MIN_PHONE_DIGITS;
 }

@@ -2,8 +2,7 @@
  * The registry: one family per metric definition, the guard's own counters, hooks that refresh
  * in-process values right before a scrape, and the exposition of it all.
  */
-import { fullName } from '../catalog.ts';
-import { catalog } from '../catalog.ts';
+import { catalog, fullName } from '../catalog.ts';
 import { type ExpositionFormat, writeFamilies } from './exposition.ts';
 import { type AnyFamily, CounterFamily, type FamilyHooks, GaugeFamily, HistogramFamily } from './family.ts';
 import type { DropReason } from './labels.ts';
@@ -43,16 +42,16 @@ export class Registry {
     };
   }
 
-  counter(def: MetricDef): CounterFamily {
-    return this.family(def, 'counter') as CounterFamily;
+  counter<L extends string>(def: MetricDef<L, 'counter'>): CounterFamily<L> {
+    return this.family(def, 'counter') as unknown as CounterFamily<L>;
   }
 
-  gauge(def: MetricDef): GaugeFamily {
-    return this.family(def, 'gauge') as GaugeFamily;
+  gauge<L extends string>(def: MetricDef<L, 'gauge'>): GaugeFamily<L> {
+    return this.family(def, 'gauge') as unknown as GaugeFamily<L>;
   }
 
-  histogram(def: MetricDef): HistogramFamily {
-    return this.family(def, 'histogram') as HistogramFamily;
+  histogram<L extends string>(def: MetricDef<L, 'histogram'>): HistogramFamily<L> {
+    return this.family(def, 'histogram') as unknown as HistogramFamily<L>;
   }
 
   /** The family of a definition of any type. */
@@ -88,7 +87,11 @@ export class Registry {
       try {
         hook.fn();
       } catch (err) {
-        warnOnce(WarningCodes.collectFailed, hook.name, `Metrics refresh "${hook.name}" failed: ${(err as Error).message}`);
+        warnOnce(
+          WarningCodes.collectFailed,
+          hook.name,
+          `Metrics refresh "${hook.name}" failed: ${(err as Error).message}`,
+        );
       }
     }
     return writeFamilies(this.families.values(), format);
@@ -97,14 +100,18 @@ export class Registry {
   private family(def: MetricDef, type: AnyFamily['type']): AnyFamily {
     const existing = this.families.get(def);
     if (existing) {
-      if (existing.type !== type) throw new TypeError(`Metric ${existing.name} is a ${existing.type}, not a ${type}`);
+      if (existing.type !== type)
+        throw new TypeError(`Metric ${existing.name} is a ${existing.type}, not a ${type}`);
       return existing;
     }
-    if (def.type !== type) throw new TypeError(`Metric ${def.name} is declared as a ${def.type}, not a ${type}`);
+    if (def.type !== type)
+      throw new TypeError(`Metric ${def.name} is declared as a ${def.type}, not a ${type}`);
     const name = fullName(def, this.namespace);
     if (this.byName.has(name)) throw new TypeError(`Metric ${name} is registered twice`);
-    if (type === 'counter' && !name.endsWith('_total')) throw new TypeError(`Counter ${name} must end in _total`);
-    if (type !== 'counter' && name.endsWith('_total')) throw new TypeError(`Only counters may end in _total: ${name}`);
+    if (type === 'counter' && !name.endsWith('_total'))
+      throw new TypeError(`Counter ${name} must end in _total`);
+    if (type !== 'counter' && name.endsWith('_total'))
+      throw new TypeError(`Only counters may end in _total: ${name}`);
     const cap = def.maxSeries ?? this.defaultMaxSeries;
     const hooks = this.hooks;
     const family =

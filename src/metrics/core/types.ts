@@ -11,10 +11,10 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
  */
 export type MetricScope = 'process' | 'cluster';
 
-export interface MetricDef<L extends string = string> {
+export interface MetricDef<L extends string = string, T extends MetricType = MetricType> {
   /** Name without the namespace prefix, e.g. `http_requests_total`. */
   readonly name: string;
-  readonly type: MetricType;
+  readonly type: T;
   readonly help: string;
   readonly labels: readonly L[];
   /** Histogram upper bounds in seconds (or the metric's unit), ascending, without +Inf. */

@@ -33,8 +33,11 @@ export interface HttpMetricsOptions {
 export const DEFAULT_EXCLUDED_PATHS = ['/api/metrics', '/api/health'] as const;
 
 interface Cells {
+  method: string;
+  status: number;
   count: CounterSeries;
-  duration: HistogramSeries;
+  /** Created on the first observation, so aborted-only cells expose no empty histogram. */
+  duration: HistogramSeries | undefined;
 }
 
 /** The recorder for one route template; `record` is the per-request hot path. */
@@ -55,7 +58,7 @@ export class RouteMetrics {
     const byStatus = this.byMethod.get(method) ?? this.methodCells(method);
     const cells = byStatus.get(status) ?? this.statusCells(byStatus, method, status);
     cells.count.value++;
-    cells.duration.observe(seconds);
+    (cells.duration ?? this.durationCell(cells)).observe(seconds);
   }
 
   /**
@@ -87,11 +90,18 @@ export class RouteMetrics {
     const upper = typeof method === 'string' ? method.toUpperCase() : '';
     const m = STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
     const cells: Cells = {
+      method: m,
+      status: code,
       count: this.requests.with3(m, this.template, code),
-      duration: this.durations.with3(m, this.template, code),
+      duration: undefined,
     };
     if (code === status) byStatus.set(status, cells);
     return cells;
+  }
+
+  private durationCell(cells: Cells): HistogramSeries {
+    cells.duration = this.durations.with3(cells.method, this.template, cells.status);
+    return cells.duration;
   }
 }
 

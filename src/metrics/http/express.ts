@@ -7,7 +7,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MetricsEndpoint } from '../endpoint.ts';
-import { type HttpMetrics, type RouteMetrics } from './core.ts';
+import type { HttpMetrics, RouteMetrics } from './core.ts';
 
 function templateOf(req: Request): string | undefined {
   const path = req.route?.path;

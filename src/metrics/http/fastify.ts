@@ -17,7 +17,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import type { MetricsEndpoint } from '../endpoint.ts';
-import { type HttpMetrics, type RouteMetrics } from './core.ts';
+import type { HttpMetrics, RouteMetrics } from './core.ts';
 
 export interface FastifyMetricsOptions {
   metrics: HttpMetrics;
@@ -31,7 +31,8 @@ function append<T>(list: HookList<T>, hook: T): T[] {
 function routeHooks(handle: RouteMetrics, recordAborted: boolean) {
   const aborted = new WeakSet<FastifyRequest>();
   const onResponse: onResponseHookHandler = function askproaiRecordRequest(request, reply, done) {
-    if (!recordAborted || !aborted.has(request)) handle.record(request.method, reply.statusCode, reply.elapsedTime / 1000);
+    if (!recordAborted || !aborted.has(request))
+      handle.record(request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   };
   const onRequestAbort: onRequestAbortHookHandler = function askproaiRecordAbort(request, done) {
@@ -50,15 +51,25 @@ async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Pro
     const hooks = routeHooks(handle, metrics.recordAborted);
     route.onResponse = append(route.onResponse as HookList<onResponseHookHandler>, hooks.onResponse);
     if (metrics.recordAborted) {
-      route.onRequestAbort = append(route.onRequestAbort as HookList<onRequestAbortHookHandler>, hooks.onRequestAbort);
+      route.onRequestAbort = append(
+        route.onRequestAbort as HookList<onRequestAbortHookHandler>,
+        hooks.onRequestAbort,
+      );
     }
   });
-  app.addHook('onResponse', function askproaiRecordUnmatched(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    if (request.is404 && !metrics.isExcludedPath(request.url)) {
-      metrics.unmatched().record(request.method, reply.statusCode, reply.elapsedTime / 1000);
-    }
-    done();
-  });
+  app.addHook(
+    'onResponse',
+    function askproaiRecordUnmatched(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      done: HookHandlerDoneFunction,
+    ) {
+      if (request.is404 && !metrics.isExcludedPath(request.url)) {
+        metrics.unmatched().record(request.method, reply.statusCode, reply.elapsedTime / 1000);
+      }
+      done();
+    },
+  );
 }
 // Like fastify-plugin: the hooks must apply to the routes of the whole app, not an encapsulated child.
 (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { EndpointRequest, MetricsEndpoint } from '../endpoint.ts';
-import { type HttpMetrics } from './core.ts';
+import type { HttpMetrics } from './core.ts';
 
 const routes = new WeakMap<IncomingMessage, string>();
 
@@ -17,17 +17,22 @@ export function setRoute(req: IncomingMessage, template: string): void {
   routes.set(req, template);
 }
 
-export function instrumentHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
-  metrics: HttpMetrics,
-  handler: (req: Req, res: Res) => void,
-): (req: Req, res: Res) => void {
+export function instrumentHandler<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(metrics: HttpMetrics, handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
   return function askproaiInstrumentedHandler(req, res) {
     const start = performance.now();
     res.once('close', function askproaiRecordRequest() {
       const template = routes.get(req);
       const finished = res.writableFinished;
       if (!finished && !metrics.recordAborted) return;
-      const handle = template !== undefined ? metrics.route(template) : metrics.isExcludedPath(req.url ?? '') ? null : metrics.unmatched();
+      const handle =
+        template !== undefined
+          ? metrics.route(template)
+          : metrics.isExcludedPath(req.url ?? '')
+            ? null
+            : metrics.unmatched();
       if (handle === null) return;
       if (finished) handle.record(req.method ?? '', res.statusCode, (performance.now() - start) / 1000);
       else handle.recordAborted(req.method ?? '');

@@ -1,0 +1,44 @@
+/**
+ * What every benchmark server shares: the bucket layout, the label names, the payloads, and how a
+ * server announces its port to the runner (one JSON line on stdout).
+ */
+import type { AddressInfo } from 'node:net';
+import { catalog } from '../../src/metrics/catalog.ts';
+
+export const BUCKETS = [...catalog.httpRequestDuration.buckets!];
+export const REQUEST_LABELS = ['method', 'endpoint', 'status'];
+/** Where each server serves its own exposition, so the runner can check the variant recorded. */
+export const STATS_PATH = '/__bench/metrics';
+export const UNMATCHED = 'unmatched';
+
+export function booking(id: string): { id: string; status: string; source: string; startsAt: string } {
+  return { id, status: 'confirmed', source: 'phone', startsAt: '2025-01-15T09:30:00+01:00' };
+}
+
+export function calls(companyId: string): { companyId: string; calls: { id: number; status: string }[] } {
+  return {
+    companyId,
+    calls: [
+      { id: 1, status: 'completed' },
+      { id: 2, status: 'no_answer' },
+    ],
+  };
+}
+
+/** Prints `{"port":N}` once the server listens; the runner waits for this line. */
+export function announce(address: AddressInfo | string | null): void {
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  process.stdout.write(JSON.stringify({ port: address.port, pid: process.pid }) + '\n');
+}
+
+export function variantArg<T extends string>(allowed: readonly T[]): T {
+  const v = process.argv[2] as T;
+  if (!allowed.includes(v))
+    throw new Error(`variant must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Exits cleanly on SIGTERM or SIGINT, so `--cpu-prof` and similar exit hooks still run. */
+export function exitOnSignal(): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
+}

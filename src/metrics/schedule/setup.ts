@@ -1,0 +1,123 @@
+/**
+ * Builds the whole collection from typed config: Redis clients (owned ones are closed by close()),
+ * the snapshot store and leader lock when METRICS_REDIS_URL (default: REDIS_URL database 2) is set,
+ * the shipped sources plus any of your own, and the scheduler. Used by the service and by the CLI.
+ */
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { Registry } from '../core/registry.ts';
+import { createDefaultSources } from '../sources/defaults.ts';
+import type { SqlDialect } from '../sources/sql.ts';
+import type { MetricSource } from '../sources/types.ts';
+import { RedisLeaderLock } from './lock.ts';
+import { createMonitorRedis, type MonitorLogger } from './redis.ts';
+import { defaultInstanceId, MetricsScheduler } from './scheduler.ts';
+import { MemorySnapshotStore, RedisSnapshotStore, type SnapshotStore } from './store.ts';
+
+export interface CollectionOptions {
+  config: Pick<Config, 'metrics' | 'redisUrl' | 'timezone'>;
+  registry: Registry;
+  // biome-ignore lint/suspicious/noExplicitAny: the application's database.
+  db?: Kysely<any> | undefined;
+  dialect?: SqlDialect | undefined;
+  /** The application's Redis (queues); default a client on REDIS_URL. */
+  queueRedis?: Redis | undefined;
+  /** Redis for snapshot and lock; default a client on METRICS_REDIS_URL. Null: stay in memory. */
+  metricsRedis?: Redis | null | undefined;
+  /** Queue names; default METRICS_QUEUES. */
+  queues?: readonly string[];
+  /** Your own sources, run beside the shipped ones. */
+  extraSources?: readonly MetricSource[];
+  /** Key prefix for snapshot and lock. Default `<namespace>:metrics:`. */
+  keyPrefix?: string;
+  /** Leader lock expiry. Default 30,000 ms. */
+  lockTtlMs?: number;
+  syncIntervalMs?: number;
+  /** Longest reconnect pause of the clients created here. Default 5000 ms. */
+  maxBackoffMs?: number;
+  /** Cron override (tests); default METRICS_COLLECT_CRON. */
+  cron?: string;
+  runOnStart?: boolean;
+  instanceId?: string;
+  logger?: MonitorLogger;
+}
+
+export interface Collection {
+  scheduler: MetricsScheduler;
+  store: SnapshotStore;
+  lock: RedisLeaderLock | undefined;
+  sources: MetricSource[];
+  metricsRedis: Redis | undefined;
+  queueRedis: Redis | undefined;
+  /** Stops the scheduler (releasing the lock) and closes the Redis clients created here. */
+  close(): Promise<void>;
+}
+
+export function createCollection(options: CollectionOptions): Collection {
+  const { config, logger } = options;
+  const owned: Redis[] = [];
+  const redisOptions = { logger, maxBackoffMs: options.maxBackoffMs };
+  let metricsRedis: Redis | undefined;
+  if (options.metricsRedis !== undefined) metricsRedis = options.metricsRedis ?? undefined;
+  else if (config.metrics.redisUrl) {
+    metricsRedis = createMonitorRedis(config.metrics.redisUrl, { ...redisOptions, role: 'metrics' });
+    owned.push(metricsRedis);
+  }
+  let queueRedis = options.queueRedis;
+  if (queueRedis === undefined && config.redisUrl) {
+    queueRedis = createMonitorRedis(config.redisUrl, { ...redisOptions, role: 'queues' });
+    owned.push(queueRedis);
+  }
+  const closeOwned = () => {
+    for (const r of owned) r.disconnect();
+  };
+  try {
+    const prefix = options.keyPrefix ?? `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const store = metricsRedis
+      ? new RedisSnapshotStore(metricsRedis, { key: `${prefix}snapshot` })
+      : new MemorySnapshotStore();
+    const instanceId = options.instanceId ?? defaultInstanceId();
+    const lock = metricsRedis
+      ? new RedisLeaderLock(metricsRedis, instanceId, { key: `${prefix}leader`, ttlMs: options.lockTtlMs })
+      : undefined;
+    const sources = [
+      ...createDefaultSources({
+        db: options.db,
+        dialect: options.dialect,
+        redis: queueRedis,
+        queues: options.queues ?? config.metrics.queues,
+        queuePrefix: config.metrics.queuePrefix,
+        timezone: config.timezone,
+      }),
+      ...(options.extraSources ?? []),
+    ];
+    const scheduler = new MetricsScheduler({
+      registry: options.registry,
+      sources,
+      cron: options.cron ?? config.metrics.collectCron,
+      timeoutMs: config.metrics.collectorTimeoutMs,
+      store,
+      lock,
+      syncIntervalMs: options.syncIntervalMs,
+      instanceId,
+      logger,
+      runOnStart: options.runOnStart,
+    });
+    return {
+      scheduler,
+      store,
+      lock,
+      sources,
+      metricsRedis,
+      queueRedis,
+      async close() {
+        await scheduler.stop();
+        closeOwned();
+      },
+    };
+  } catch (err) {
+    closeOwned();
+    throw err;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The shape of an alert before it becomes a Prometheus rule, and the one place where every alert
+ * gets its `runbook_url`, so no alert can ship without a runbook heading.
+ */
+import type { Context } from '../context.ts';
+
+export type AlertSeverity = 'critical' | 'warning';
+
+export interface AlertDef {
+  /** Alert name; a warning and a critical level of the same condition share it (inhibition). */
+  name: string;
+  severity: AlertSeverity;
+  /** The `service` label notifications are grouped by; may be a template such as `{{ $labels.job }}`. */
+  service: string;
+  expr: string;
+  for: string;
+  /** Fixed text: the same for every firing instance, so notifications group and read well. */
+  summary: string;
+  /** Templated text with the value formatted (`{{ printf "%.2f" $value }}`). */
+  description: string;
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: AlertSeverity; service: string };
+  annotations: { summary: string; description: string; runbook_url: string };
+}
+
+/** A rule group as Prometheus reads it. */
+export interface RuleGroup<R> {
+  name: string;
+  rules: R[];
+}
+
+/**
+ * The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces to hyphens.
+ * `## AskProAIApiLatencyHigh` → `askproaiapilatencyhigh`.
+ */
+export function githubAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+export function toRule(ctx: Context, def: AlertDef): AlertRule {
+  return {
+    alert: def.name,
+    expr: def.expr,
+    for: def.for,
+    labels: { severity: def.severity, service: def.service },
+    annotations: {
+      summary: def.summary,
+      description: def.description,
+      runbook_url: `${ctx.config.runbookBaseUrl}#${githubAnchor(def.name)}`,
+    },
+  };
+}
+
+/** `{{ printf "%.2f" $value }}` */
+export const value2 = '{{ printf "%.2f" $value }}';
+/** `{{ printf "%.0f" $value }}` */
+export const value0 = '{{ printf "%.0f" $value }}';

@@ -1,0 +1,34 @@
+/** The API SLAs: p95 response time (warning and critical) and the share of server errors. */
+import type { Context } from '../context.ts';
+import { num, percent } from '../promql.ts';
+import { recordedNames } from '../rules/recording.ts';
+import { type AlertDef, value2 } from './alert.ts';
+
+export function apiAlerts(ctx: Context): AlertDef[] {
+  const { config } = ctx;
+  const t = config.thresholds;
+  const r = recordedNames(ctx);
+  const p = `p${num(config.quantile * 100)}`;
+  const latency = (severity: 'warning' | 'critical', threshold: number): AlertDef => ({
+    name: 'AskProAIApiLatencyHigh',
+    severity,
+    service: config.jobs.service,
+    expr: `${r.apiLatency} > ${num(threshold)}`,
+    for: config.for.apiLatency,
+    summary: `API ${p} response time is above its SLA.`,
+    description: `The API ${p} response time of {{ $labels.job }} is ${value2} s over the last ${config.windows.rate} (${severity} above ${num(threshold)} s).`,
+  });
+  return [
+    latency('warning', t.apiLatencyWarningSeconds),
+    latency('critical', t.apiLatencyCriticalSeconds),
+    {
+      name: 'AskProAIHighErrorRate',
+      severity: 'warning',
+      service: config.jobs.service,
+      expr: `${r.errorRatio} > ${num(t.errorRatio)}`,
+      for: config.for.errorRate,
+      summary: 'Too many API requests fail with a server error.',
+      description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} answered 5xx over the last ${config.windows.rate} (threshold ${percent(t.errorRatio)}%).`,
+    },
+  ];
+}

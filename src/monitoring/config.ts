@@ -1,0 +1,236 @@
+/**
+ * Every threshold, window, selector and interval of the generated observability stack, in one
+ * object. The alert rules, recording rules, dashboards, Prometheus and Alertmanager configuration and
+ * the capacity plan all read it; nothing in the generators types a number into PromQL by hand.
+ *
+ * Durations are Prometheus durations (`30s`, `5m`, `1h`, `15d`). Thresholds are in the metric's base
+ * unit (seconds, ratios 0..1) unless the name says `Percent`.
+ */
+import { type BookingSource, type CallStatus, DEFAULT_NAMESPACE, type WebhookStatus } from '../metrics/catalog.ts';
+
+export const monitoringConfig = {
+  /** Metric namespace the service exposes (METRICS_NAMESPACE); every metric name is built from it. */
+  namespace: DEFAULT_NAMESPACE,
+
+  /** Prometheus job names; every selector below matches on them. */
+  jobs: {
+    /** The AskProAI service instances (scraped at /api/metrics with a bearer token). */
+    service: 'askproai',
+    prometheus: 'prometheus',
+    alertmanager: 'alertmanager',
+    node: 'node',
+    redis: 'redis',
+    /** Optional exporters (compose profiles `postgres` and `mysql`); no targets when not running. */
+    postgres: 'postgres',
+    mysql: 'mysql',
+  },
+
+  /** Where the compose stack finds what it scrapes (container DNS names; the service runs on the host). */
+  targets: {
+    /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
+    service: ['host.docker.internal:3000'],
+    metricsPath: '/api/metrics',
+    /** File holding the bearer token (a Docker secret); never the token itself. */
+    serviceTokenFile: '/run/secrets/metrics_token',
+    prometheus: 'localhost:9090',
+    alertmanager: 'alertmanager:9093',
+    node: 'node-exporter:9100',
+    redis: 'redis-exporter:9121',
+    postgres: 'postgres-exporter:9187',
+    mysql: 'mysqld-exporter:9104',
+  },
+
+  /** Scrape and rule timing. */
+  intervals: {
+    /** How often Prometheus scrapes every target. */
+    scrape: '15s',
+    /** Per-scrape timeout; below the interval. */
+    scrapeTimeout: '10s',
+    /** How often rule groups are evaluated. */
+    evaluation: '15s',
+  },
+
+  /** Windows of rates and quantiles. 5m holds 20 scrapes at 15 s: smooth, yet quick to react. */
+  windows: {
+    rate: '5m',
+    /** Reload-failure alerts look back this far, so one failed reload followed by a fix clears. */
+    reload: '5m',
+  },
+
+  /** The label matchers each family of queries uses (PromQL matcher lists without braces). */
+  selectors: {
+    /** Application requests: unrouted requests (scanners, typos) would only dilute the latency SLO. */
+    api: 'endpoint!="unmatched"',
+    /** Server errors for the error-rate alert and panels. */
+    serverErrors: 'status=~"5.."',
+    /** Filesystems that count for the disk alert (container overlays and RAM disks excluded). */
+    disk: 'fstype!~"tmpfs|overlay|squashfs|ramfs|devtmpfs|nsfs|fuse.lxcfs",mountpoint!~"/run.*|/boot.*"',
+  },
+
+  /** Outcomes the business dashboards count as failures (values of the catalog's closed label sets). */
+  outcomes: {
+    failedCalls: ['failed', 'no_answer', 'busy'] satisfies CallStatus[],
+    webhookErrors: ['failed', 'rejected', 'invalid', 'unknown_tenant'] satisfies WebhookStatus[],
+    /** Booking source of bookings made on the phone, for the call-to-booking conversion. */
+    phoneBookingSource: 'phone' satisfies BookingSource,
+    /** Call status of calls that reached the AI agent. */
+    completedCall: 'completed' satisfies CallStatus,
+  },
+
+  /** Quantile the latency SLAs are stated for. */
+  quantile: 0.95,
+
+  /** The spec's SLA thresholds ("Performance Alerts Configured") and the extra alerts. */
+  thresholds: {
+    /** API response time p95, warning (spec: > 200 ms). Must be a bucket edge of the HTTP histogram. */
+    apiLatencyWarningSeconds: 0.2,
+    /** API response time p95, critical (spec: > 500 ms). */
+    apiLatencyCriticalSeconds: 0.5,
+    /** Share of requests answered with 5xx. */
+    errorRatio: 0.05,
+    /** Admin dashboard page load p95 (spec: > 1 s). */
+    adminPageLoadSeconds: 1,
+    /** Webhook processing p95 (spec: > 500 ms). */
+    webhookSeconds: 0.5,
+    /** Database query time p95 (spec: > 100 ms). */
+    queryTimeSeconds: 0.1,
+    /** Open connections as a share of max_connections (spec: 80 of 100). */
+    databaseConnectionsRatio: 0.8,
+    /** Jobs waiting in one queue (spec: > 1,000). */
+    queueSize: 1000,
+    /** A job running longer than this is a timeout (spec: > 30 s); a bucket edge of the job histogram. */
+    jobTimeoutSeconds: 30,
+    /** Host memory in use (spec: > 85 %). */
+    memoryPercent: 85,
+    /** Host CPU busy (spec: > 80 %). */
+    cpuPercent: 80,
+    /** Filesystem space used (spec: > 90 %). */
+    diskPercent: 90,
+    /** A scheduled collector that has not succeeded for this long is stale (it runs every minute). */
+    collectionStaleSeconds: 300,
+  },
+
+  /** How long each condition must hold before the alert fires (`for:`). */
+  for: {
+    apiLatency: '5m',
+    errorRate: '5m',
+    adminPageLoad: '10m',
+    webhook: '5m',
+    queryTime: '10m',
+    databaseConnections: '5m',
+    queueSize: '10m',
+    jobTimeout: '1m',
+    memory: '10m',
+    cpu: '15m',
+    disk: '10m',
+    targetDown: '2m',
+    collectionStale: '5m',
+    configReload: '5m',
+  },
+
+  /** Runbooks: every alert's `runbook_url` points at its heading in this committed file. */
+  runbookBaseUrl: 'https://github.com/askproai/askproai-monitoring/blob/main/docs/runbooks.md',
+
+  /** Alertmanager routing and receivers. Secrets are read from files (Docker secrets). */
+  alertmanager: {
+    /** Labels alerts are grouped by: one notification per alert and service. */
+    groupBy: ['alertname', 'service'],
+    groupWait: '30s',
+    groupInterval: '5m',
+    repeatInterval: '4h',
+    slackChannel: '#askproai-alerts',
+    slackApiUrlFile: '/run/secrets/slack_webhook_url',
+    emailTo: 'oncall@askproai.de',
+    emailFrom: 'alertmanager@askproai.de',
+    smarthost: 'smtp.askproai.de:587',
+    smtpUsername: 'alertmanager@askproai.de',
+    smtpPasswordFile: '/run/secrets/smtp_password',
+    /** Where links in notifications point (Grafana and Alertmanager as operators reach them). */
+    grafanaUrl: 'http://localhost:3000',
+  },
+
+  /** Prometheus storage, defaults for the compose environment variables of the same meaning. */
+  storage: {
+    /** PROMETHEUS_RETENTION_TIME */
+    retentionTime: '15d',
+    /** PROMETHEUS_RETENTION_SIZE */
+    retentionSize: '10GB',
+  },
+
+  /** Grafana dashboards: shared defaults. */
+  dashboards: {
+    refresh: '30s',
+    timeFrom: 'now-6h',
+    timezone: 'browser',
+    tags: ['askproai'],
+    /** Datasource uids provisioned in grafana/provisioning/datasources. */
+    prometheusUid: 'prometheus',
+    lokiUid: 'loki',
+    alertmanagerUid: 'alertmanager',
+  },
+
+  /** Assumptions of the capacity plan (docs/capacity.md). */
+  capacity: {
+    /** Service instances Prometheus scrapes. */
+    instances: 2,
+    /** Routes of the service (route templates; `unmatched` included). */
+    routes: 30,
+    /** Status codes a route answers with in practice. */
+    statusesPerRoute: 4,
+    /** HTTP methods per route in practice. */
+    methodsPerRoute: 1,
+    /** Tenants (companies) with calls. */
+    tenants: 200,
+    /** Queues. */
+    queues: 5,
+    /** Webhook event types per provider. */
+    webhookEvents: 6,
+    /** Error types recorded by the application. */
+    errorTypes: 30,
+    /** Scheduled collectors. */
+    collectors: 5,
+    /** Series of the exporters per scraped host (measured orders of magnitude, not caps). */
+    exporterSeries: { node: 1200, redis: 250, prometheus: 900, alertmanager: 150, postgres: 400, mysql: 500 },
+    /** Compressed bytes per sample on disk. Prometheus documents 1-2; we plan with the upper end. */
+    bytesPerSample: 2,
+    /** Series above which one Prometheus should hand long-term storage to a remote store. */
+    remoteStorageSeries: 1_000_000,
+    /** Retention above which remote storage is cheaper than Prometheus' local TSDB. */
+    remoteStorageRetentionDays: 30,
+  },
+};
+
+export type MonitoringConfig = typeof monitoringConfig;
+
+const DURATION = /^(?:\d+(?:ms|s|m|h|d|w|y))+$/;
+
+/**
+ * Checks a configuration before anything is generated from it: every duration parses, every ratio
+ * lies in 0..1 and every latency threshold is a bucket edge of its histogram (a quantile between
+ * two edges is interpolated, so an SLA that is not an edge would be judged on a guess). Throws one
+ * error naming every bad setting.
+ */
+export function validateConfig(config: MonitoringConfig, bucketsOf: Record<string, readonly number[]>): void {
+  const problems: string[] = [];
+  const durations: [string, string][] = [
+    ...Object.entries(config.intervals).map(([k, v]): [string, string] => [`intervals.${k}`, v]),
+    ...Object.entries(config.windows).map(([k, v]): [string, string] => [`windows.${k}`, v]),
+    ...Object.entries(config.for).map(([k, v]): [string, string] => [`for.${k}`, v]),
+    ['storage.retentionTime', config.storage.retentionTime],
+  ];
+  for (const [key, value] of durations) {
+    if (!DURATION.test(value)) problems.push(`${key}: expected a Prometheus duration such as 5m, got "${value}"`);
+  }
+  for (const key of ['errorRatio', 'databaseConnectionsRatio'] as const) {
+    const v = config.thresholds[key];
+    if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);
+  }
+  if (!(config.quantile > 0 && config.quantile < 1)) problems.push(`quantile: expected 0..1, got ${config.quantile}`);
+  for (const [key, buckets] of Object.entries(bucketsOf)) {
+    const value = config.thresholds[key as keyof MonitoringConfig['thresholds']];
+    if (!buckets.includes(value)) {
+      problems.push(`thresholds.${key}: ${value} is not a bucket edge of its histogram (${buckets.join(', ')})`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid monitoring configuration:\n  ${problems.join('\n  ')}`);
+}

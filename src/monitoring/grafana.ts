@@ -1,0 +1,60 @@
+/** Grafana provisioning: the three datasources and the folder the generated dashboards load from. */
+import type { Context } from './context.ts';
+
+/** Where the compose file mounts observability/grafana/dashboards. */
+export const DASHBOARDS_DIR = '/etc/grafana/dashboards';
+
+export function grafanaDatasources(ctx: Context): Record<string, unknown> {
+  const d = ctx.config.dashboards;
+  return {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: 'Prometheus',
+        uid: d.prometheusUid,
+        type: 'prometheus',
+        access: 'proxy',
+        url: 'http://prometheus:9090',
+        isDefault: true,
+        editable: false,
+        // Lets $__rate_interval cover at least four scrapes.
+        jsonData: { timeInterval: ctx.config.intervals.scrape, httpMethod: 'POST' },
+      },
+      {
+        name: 'Loki',
+        uid: d.lokiUid,
+        type: 'loki',
+        access: 'proxy',
+        url: 'http://loki:3100',
+        editable: false,
+      },
+      {
+        name: 'Alertmanager',
+        uid: d.alertmanagerUid,
+        type: 'alertmanager',
+        access: 'proxy',
+        url: 'http://alertmanager:9093',
+        editable: false,
+        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+      },
+    ],
+  };
+}
+
+export function grafanaDashboardProvider(): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: 'askproai',
+        folder: 'AskProAI',
+        type: 'file',
+        // Dashboards are code: edits in the UI would be lost on the next generate.
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 60,
+        options: { path: DASHBOARDS_DIR },
+      },
+    ],
+  };
+}

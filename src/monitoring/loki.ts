@@ -1,0 +1,80 @@
+/**
+ * Log aggregation: a single-binary Loki with filesystem storage and a Promtail that ships the
+ * service's JSON log lines (pino) to it. Only bounded fields become labels (job, level); everything
+ * else stays in the line, where LogQL's `| json` reads it.
+ */
+import type { Context } from './context.ts';
+
+/** Where the compose file mounts the service's log directory inside the Promtail container. */
+export const SERVICE_LOG_DIR = '/var/log/askproai';
+
+export function lokiConfig(): Record<string, unknown> {
+  return {
+    auth_enabled: false,
+    server: { http_listen_port: 3100, grpc_listen_port: 9096, log_level: 'warn' },
+    common: {
+      instance_addr: '127.0.0.1',
+      path_prefix: '/loki',
+      storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } },
+      replication_factor: 1,
+      ring: { kvstore: { store: 'inmemory' } },
+    },
+    schema_config: {
+      configs: [
+        {
+          from: '2025-01-01',
+          store: 'tsdb',
+          object_store: 'filesystem',
+          schema: 'v13',
+          index: { prefix: 'index_', period: '24h' },
+        },
+      ],
+    },
+    limits_config: {
+      retention_period: '744h',
+      reject_old_samples: true,
+      reject_old_samples_max_age: '168h',
+    },
+    compactor: {
+      working_directory: '/loki/compactor',
+      retention_enabled: true,
+      delete_request_store: 'filesystem',
+    },
+    analytics: { reporting_enabled: false },
+  };
+}
+
+const PINO_LEVELS: [string, string][] = [
+  ['10', 'trace'],
+  ['20', 'debug'],
+  ['30', 'info'],
+  ['40', 'warn'],
+  ['50', 'error'],
+  ['60', 'fatal'],
+];
+
+export function promtailConfig(ctx: Context): Record<string, unknown> {
+  const levelName = `${PINO_LEVELS.map(([n, name], i) => `${i === 0 ? '{{ if' : '{{ else if'} eq .Value "${n}" }}${name}`).join('')}{{ else }}{{ .Value }}{{ end }}`;
+  return {
+    server: { http_listen_port: 9080, grpc_listen_port: 0, log_level: 'warn' },
+    positions: { filename: '/run/promtail/positions.yaml' },
+    clients: [{ url: 'http://loki:3100/loki/api/v1/push' }],
+    scrape_configs: [
+      {
+        job_name: ctx.config.jobs.service,
+        static_configs: [
+          {
+            targets: ['localhost'],
+            labels: { job: ctx.config.jobs.service, __path__: `${SERVICE_LOG_DIR}/*.log` },
+          },
+        ],
+        pipeline_stages: [
+          { json: { expressions: { level: 'level', time: 'time' } } },
+          { template: { source: 'level', template: levelName } },
+          { labels: { level: '' } },
+          { timestamp: { source: 'time', format: 'UnixMs', action_on_failure: 'skip' } },
+        ],
+      },
+    ],
+  };
+}

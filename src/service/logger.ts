@@ -1,0 +1,107 @@
+/**
+ * The service logger: pino JSON on stdout (and to Loki when LOKI_URL is set) with request, tenant and
+ * trace ids bound per request, and PII and secrets scrubbed from every line.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import pino, { type DestinationStream } from 'pino';
+import type { Config } from '../config.ts';
+import { LokiDestination } from './loki.ts';
+import { createScrubber, type Scrubber } from './redact.ts';
+
+/** What the service code logs through: a pino logger, as Fastify's request loggers are. */
+export type Logger = FastifyBaseLogger;
+
+export interface ServiceLogger {
+  logger: pino.Logger;
+  scrubber: Scrubber;
+  loki: LokiDestination | undefined;
+  /** Flushes Loki. */
+  close(): Promise<void>;
+}
+
+export interface CreateLoggerOptions {
+  /** Where JSON lines go instead of stdout (tests). */
+  destination?: DestinationStream;
+  /** Extra Loki options (batch interval in tests). */
+  lokiIntervalMs?: number;
+}
+
+/** Every secret the configuration holds, so the scrubber can replace their literal values. */
+export function configSecrets(config: Config): string[] {
+  return [
+    ...config.metrics.tokens,
+    config.retellApiKey,
+    config.calcomWebhookSecret,
+    config.sentry.dsn,
+  ].filter((s): s is string => typeof s === 'string');
+}
+
+/** Builds the logger from config. */
+export function createServiceLogger(config: Config, options: CreateLoggerOptions = {}): ServiceLogger {
+  const scrubber = createScrubber(configSecrets(config));
+  const stdout = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const loki = config.lokiUrl
+    ? new LokiDestination({
+        url: config.lokiUrl,
+        labels: { service: 'askproai', env: config.env },
+        intervalMs: options.lokiIntervalMs,
+      })
+    : undefined;
+  const stream = loki
+    ? pino.multistream([
+        { level: 'trace', stream: stdout },
+        { level: 'trace', stream: loki },
+      ])
+    : stdout;
+  const logger = pino(
+    {
+      level: config.logLevel,
+      base: { service: 'askproai', env: config.env },
+      messageKey: 'msg',
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-retell-signature"]',
+          'req.headers["x-cal-signature-256"]',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        // Method and path only: no headers, no client address; the query string is scrubbed.
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          method: req.method,
+          url: req.url === undefined ? undefined : scrubber.text(req.url),
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: (err: unknown) => scrubber.value(err),
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (obj) => scrubber.value(obj) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubber.text(a) : a)) as typeof args;
+          method.apply(this, scrubbed);
+        },
+      },
+    },
+    stream,
+  );
+  return {
+    logger,
+    scrubber,
+    loki,
+    async close() {
+      await loki?.close();
+      if (!options.destination && 'flushSync' in stdout) {
+        try {
+          (stdout as { flushSync(): void }).flushSync();
+        } catch {
+          // Not ready yet or already closed.
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The service's scheduled monitoring: builds the collectors from config and starts the every-minute
+ * scheduler with its snapshot sync. Call once at start-up, after the database and Redis handles exist:
+ *
+ * ```ts
+ * const monitoring = await startServiceMonitoring({ config, metrics, db, dbDialect: 'postgres', redis, logger });
+ * // ... on shutdown
+ * await monitoring.stop();
+ * ```
+ *
+ * - `db` / `dbDialect`: the service's Kysely instance and its dialect (without them the database
+ *   collectors report "not configured"); `dbPool`: the pg or mysql2 pool behind it, for the pool gauges.
+ * - `redis`: the service's ioredis client where its BullMQ queues live (default: a client on REDIS_URL);
+ *   `queues`: queue names (default METRICS_QUEUES).
+ * - Snapshot and leader lock use METRICS_REDIS_URL (default REDIS_URL database 2), or memory without it.
+ *
+ * It returns at once and never waits on Redis or the database: the service starts and serves its own
+ * metrics when either is down, and collection recovers by itself when they come back. A misconfigured
+ * collector throws here, with a message naming the setting.
+ */
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.ts';
+import { observePool } from '../metrics/instrument/pool.ts';
+import type { MonitorLogger } from '../metrics/schedule/redis.ts';
+import type { MetricsScheduler } from '../metrics/schedule/scheduler.ts';
+import { type Collection, createCollection } from '../metrics/schedule/setup.ts';
+import type { Metrics } from '../metrics/setup.ts';
+import type { SqlDialect } from '../metrics/sources/sql.ts';
+import type { MetricSource } from '../metrics/sources/types.ts';
+
+export interface ServiceMonitoringOptions {
+  config: Config;
+  metrics: Metrics;
+  // biome-ignore lint/suspicious/noExplicitAny: the service's database.
+  db?: Kysely<any>;
+  dbDialect?: SqlDialect;
+  /** pg.Pool or mysql2 pool behind `db`, for `askproai_database_pool_connections`. */
+  dbPool?: unknown;
+  redis?: Redis;
+  queues?: readonly string[];
+  /** Your own collectors, run beside the shipped ones. */
+  sources?: readonly MetricSource[];
+  /** pino or anything with info/warn/error(obj, msg). */
+  logger?: MonitorLogger;
+}
+
+export interface ServiceMonitoring {
+  /** Undefined when monitoring is disabled (MONITORING_ENABLED=false or METRICS_ENABLED=false). */
+  scheduler: MetricsScheduler | undefined;
+  collection: Collection | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startServiceMonitoring(options: ServiceMonitoringOptions): Promise<ServiceMonitoring> {
+  const { config, metrics } = options;
+  if (!config.monitoringEnabled || !config.metrics.enabled) {
+    return { scheduler: undefined, collection: undefined, async stop() {} };
+  }
+  if (options.dbPool !== undefined) observePool(metrics.collector, options.dbPool);
+  const collection = createCollection({
+    config,
+    registry: metrics.registry,
+    db: options.db,
+    dialect: options.dbDialect,
+    queueRedis: options.redis,
+    queues: options.queues,
+    extraSources: options.sources,
+    logger: options.logger,
+  });
+  collection.scheduler.start();
+  options.logger?.info(
+    {
+      schedule: collection.scheduler.cron,
+      store: collection.store.kind,
+      collectors: collection.sources.map((s) => s.name),
+    },
+    'Metrics collection scheduled',
+  );
+  return {
+    scheduler: collection.scheduler,
+    collection,
+    stop: () => collection.close(),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The webhook queue: with REDIS_URL, verified deliveries are stored in a BullMQ queue (`webhooks`) and a
+ * worker in the same process applies them, retrying failures with backoff. The shared BullMQ
+ * instrumentation records the job metrics (processed, duration, wait, timeouts past 30 s); the worker
+ * records the webhook metrics once a job is done.
+ */
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { MetricsCollector } from '../metrics/collector.ts';
+import { instrumentWorker, withTimeLimit } from '../metrics/instrument/bullmq.ts';
+import type { Logger } from './logger.ts';
+import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
+
+export const WEBHOOK_QUEUE = 'webhooks';
+
+export interface WebhookQueueOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (default `bull`); tests use a private one. */
+  prefix?: string;
+  /** Jobs run at once (default 4). */
+  concurrency?: number;
+  /** Attempts per job before it counts as failed (default 3). */
+  attempts?: number;
+  /** First retry delay in ms, doubled per attempt (default 500). */
+  backoffMs?: number;
+  /** Time limit per job in ms (default 30 000, the spec's job timeout). */
+  jobTimeLimitMs?: number;
+}
+
+export interface WebhookQueue {
+  queue: Queue<WebhookJob>;
+  worker: Worker<WebhookJob>;
+  /** The connections, for the queue collectors. */
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects the pipeline to a BullMQ queue and starts its worker. Adding a job fails fast while Redis
+ * is unreachable (the pipeline then processes inline).
+ */
+export async function startWebhookQueue(
+  pipeline: WebhookPipeline,
+  collector: MetricsCollector,
+  logger: Logger,
+  options: WebhookQueueOptions,
+): Promise<WebhookQueue> {
+  const prefix = options.prefix ?? 'bull';
+  // The queue side must not wait for a reconnect inside a request; the worker may wait forever.
+  const queueRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  queueRedis.on('error', () => {});
+  workerRedis.on('error', () => {});
+  await queueRedis.connect();
+
+  const queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: queueRedis, prefix });
+  queue.on('error', () => {});
+  const attempts = options.attempts ?? 3;
+
+  const worker = new Worker<WebhookJob>(
+    WEBHOOK_QUEUE,
+    withTimeLimit<WebhookJob, string, string>(
+      async function processWebhookJob(job) {
+        const t0 = performance.now();
+        const outcome = await pipeline.process(job.data, false);
+        collector.recordWebhook(job.data.provider, job.data.event, outcome, (performance.now() - t0) / 1000);
+        return outcome;
+      },
+      { queue: WEBHOOK_QUEUE, collector, limitMs: options.jobTimeLimitMs },
+    ),
+    { connection: workerRedis, prefix, concurrency: options.concurrency ?? 4, autorun: true },
+  );
+  const uninstrument = instrumentWorker(worker, collector, { queue: WEBHOOK_QUEUE });
+  worker.on('error', (err) => logger.warn({ err }, 'webhook worker connection error'));
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const seconds = job.processedOn ? Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000 : 0;
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) void pipeline.jobFailed(job.data, err, logger, seconds);
+    else logger.warn({ err, provider: job.data.provider, event: job.data.event, attempt: job.attemptsMade }, 'webhook job failed; retrying');
+  });
+
+  pipeline.useQueue(async (job) => {
+    await queue.add(`${job.provider}.${job.event}`, job, {
+      jobId: job.deliveryId,
+      attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    worker,
+    redis: queueRedis,
+    close: () => {
+      closing ??= (async () => {
+        pipeline.useQueue(undefined);
+        await worker.close().catch(() => {});
+        uninstrument();
+        await queue.close().catch(() => {});
+        queueRedis.disconnect();
+        workerRedis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

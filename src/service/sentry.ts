@@ -1,0 +1,99 @@
+/**
+ * Error tracking with @sentry/node, configured from SENTRY_DSN (or its alias SENTRY_LARAVEL_DSN),
+ * SENTRY_ENVIRONMENT and SENTRY_TRACES_SAMPLE_RATE. Events carry the tenant as a tag and never PII:
+ * data collection is switched off and `beforeSend` scrubs messages, exceptions, request data and breadcrumbs.
+ * Without a DSN every call is a no-op.
+ */
+import * as Sentry from '@sentry/node';
+import type { Config } from '../config.ts';
+import type { Scrubber } from './redact.ts';
+
+export interface ErrorTracker {
+  readonly enabled: boolean;
+  /** Reports an exception with tags (tenant, error type); never throws. */
+  capture(error: unknown, tags: Record<string, string | undefined>): void;
+  /** Waits until queued events are sent (or the timeout passes). */
+  flush(timeoutMs?: number): Promise<boolean>;
+  close(timeoutMs?: number): Promise<void>;
+}
+
+const DISABLED: ErrorTracker = {
+  enabled: false,
+  capture() {},
+  flush: async () => true,
+  close: async () => {},
+};
+
+type SentryEvent = Parameters<NonNullable<Sentry.NodeOptions['beforeSend']>>[0];
+
+/** Removes PII from an event before it leaves the process. */
+export function scrubSentryEvent(event: SentryEvent, scrubber: Scrubber): SentryEvent {
+  delete event.user;
+  delete event.server_name;
+  if (event.message) event.message = scrubber.text(event.message);
+  for (const ex of event.exception?.values ?? []) {
+    if (ex.value) ex.value = scrubber.text(ex.value);
+    for (const frame of ex.stacktrace?.frames ?? []) delete frame.vars;
+  }
+  if (event.request) {
+    const { method, url } = event.request;
+    event.request = { method, url: url === undefined ? undefined : scrubber.text(url.split('?')[0] ?? url) };
+  }
+  if (event.extra) event.extra = scrubber.value(event.extra) as Record<string, unknown>;
+  if (event.contexts) event.contexts = scrubber.value(event.contexts) as typeof event.contexts;
+  if (event.breadcrumbs) {
+    event.breadcrumbs = event.breadcrumbs.map((b) => ({
+      ...b,
+      message: b.message === undefined ? undefined : scrubber.text(b.message),
+      data: b.data === undefined ? undefined : (scrubber.value(b.data) as Record<string, unknown>),
+    }));
+  }
+  return event;
+}
+
+/**
+ * Initializes Sentry once for the process. Returns a no-op tracker when no DSN is configured.
+ */
+export function initErrorTracker(config: Pick<Config, 'sentry'>, scrubber: Scrubber, release?: string): ErrorTracker {
+  const dsn = config.sentry.dsn;
+  if (!dsn) return DISABLED;
+  Sentry.init({
+    dsn,
+    environment: config.sentry.environment,
+    tracesSampleRate: config.sentry.tracesSampleRate,
+    release,
+    // Collect no user info, cookies, headers, bodies or query strings; beforeSend scrubs the rest.
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: false,
+      httpBodies: [],
+      urlQueryParams: false,
+    },
+    // The service's own process handlers report these once, with a log line and the error metric.
+    integrations: (defaults) => defaults.filter((i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection'),
+    // The service reports what it handles itself; the SDK keeps its default handlers for the rest.
+    beforeSend: (event) => scrubSentryEvent(event, scrubber),
+    beforeSendTransaction: (event) => {
+      if (event.request) event.request = { method: event.request.method, url: event.request.url?.split('?')[0] };
+      delete event.user;
+      return event;
+    },
+  });
+  return {
+    enabled: true,
+    capture(error, tags) {
+      try {
+        const clean: Record<string, string> = {};
+        for (const [k, v] of Object.entries(tags)) if (v !== undefined) clean[k] = v;
+        Sentry.captureException(error, { tags: clean });
+      } catch {
+        // Error tracking must never break the request that failed.
+      }
+    },
+    flush: (timeoutMs = 2000) => Sentry.flush(timeoutMs),
+    close: async (timeoutMs = 2000) => {
+      await Sentry.close(timeoutMs);
+    },
+  };
+}

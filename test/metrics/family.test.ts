@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { catalog } from '../../src/metrics/catalog.ts';
+import { MetricsCollector } from '../../src/metrics/collector.ts';
+import { OVERFLOW_VALUE, REDACTED_VALUE } from '../../src/metrics/core/labels.ts';
+import { Registry } from '../../src/metrics/core/registry.ts';
+import type { MetricDef } from '../../src/metrics/core/types.ts';
+import { parseExposition, sampleValue } from './parse-exposition.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+describe('metric families', () => {
+  test('label sets whose values contain the separator of a naive join stay distinct', () => {
+    const registry = new Registry();
+    const def: MetricDef<'a' | 'b', 'counter'> = {
+      name: 'join_test_total',
+      type: 'counter',
+      help: 'h',
+      labels: ['a', 'b'],
+    };
+    const f = registry.counter(def);
+    f.with2('x|y', 'z').inc();
+    f.with2('x', 'y|z').inc(2);
+    f.with2('x,y="', 'z').inc(3);
+    const { samples } = parseExposition(registry.expose());
+    assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x|y', b: 'z' }), 1);
+    assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x', b: 'y|z' }), 2);
+    assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x,y="', b: 'z' }), 3);
+  });
+
+  test('a number and its text are one series', () => {
+    const registry = new Registry();
+    const f = registry.counter(catalog.httpRequestsTotal);
+    f.with3('GET', '/x', 200).inc();
+    f.with3('GET', '/x', '200').inc();
+    assert.equal(f.series.size, 1);
+    assert.equal([...f.series.values()][0]!.value, 2);
+  });
+
+  test('past the cap new label sets fold into one overflow series and are counted', () => {
+    const registry = new Registry({ maxSeries: 10 });
+    const metrics = new MetricsCollector(registry);
+    for (let i = 0; i < 25; i++) metrics.recordCall('completed', `cmp_${i}`);
+    for (let i = 0; i < 3; i++) metrics.recordCall('completed', 'cmp_0');
+    const { samples } = parseExposition(registry.expose());
+    const calls = samples.filter((s) => s.name === 'askproai_calls_total');
+    assert.equal(calls.length, 11, '10 real series + 1 overflow');
+    assert.equal(
+      sampleValue(samples, 'askproai_calls_total', { status: OVERFLOW_VALUE, company: OVERFLOW_VALUE }),
+      15,
+    );
+    assert.equal(sampleValue(samples, 'askproai_calls_total', { status: 'completed', company: 'cmp_0' }), 4);
+    assert.equal(
+      sampleValue(samples, 'askproai_metrics_label_overflow_total', { metric: 'askproai_calls_total' }),
+      15,
+    );
+    const total = calls.reduce((a, s) => a + s.value, 0);
+    assert.equal(total, 28, 'no recording is lost');
+  });
+
+  test('PII never reaches the exposition and is counted by reason', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    metrics.recordCall('completed', '+49 30 1234567');
+    metrics.recordCall('completed', 'anna@example.de');
+    metrics.recordError('lookup failed for max.mustermann@example.com', 'warning');
+    const text = registry.expose();
+    assert.ok(!text.includes('1234567'));
+    assert.ok(!text.includes('@example'));
+    const { samples } = parseExposition(text);
+    assert.equal(
+      sampleValue(samples, 'askproai_calls_total', { status: 'completed', company: REDACTED_VALUE }),
+      2,
+    );
+    assert.equal(
+      sampleValue(samples, 'askproai_metrics_dropped_labels_total', {
+        metric: 'askproai_calls_total',
+        reason: 'phone',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'askproai_metrics_dropped_labels_total', {
+        metric: 'askproai_calls_total',
+        reason: 'email',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'askproai_metrics_dropped_labels_total', {
+        metric: 'askproai_errors_total',
+        reason: 'email',
+      }),
+      1,
+    );
+  });
+
+  test('PII is counted on every recording, not only the first', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    for (let i = 0; i < 5; i++) metrics.recordCall('failed', '+4915112345678');
+    const { samples } = parseExposition(registry.expose());
+    assert.equal(
+      sampleValue(samples, 'askproai_metrics_dropped_labels_total', {
+        metric: 'askproai_calls_total',
+        reason: 'phone',
+      }),
+      5,
+    );
+  });
+
+  test('10,000 random company names keep the series count and the heap bounded', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    const calls = registry.counter(catalog.callsTotal);
+    for (let i = 0; i < 2000; i++) metrics.recordCall('completed', randomBytes(8).toString('hex'));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i++) metrics.recordCall('completed', randomBytes(12).toString('base64url'));
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    assert.equal(calls.series.size, 1001, 'the cap (1,000) plus the overflow series');
+    // The cap was reached before `before`: the next 10,000 names must not grow the heap by more than
+    // the garbage a few collections leave behind.
+    assert.ok(after - before < 2_000_000, `heap grew by ${after - before} bytes`);
+    const { samples } = parseExposition(registry.expose());
+    assert.equal(
+      samples.filter((s) => s.name === 'askproai_calls_total').reduce((a, s) => a + s.value, 0),
+      12_000,
+    );
+  });
+
+  test('invalid values are ignored with a warning instead of corrupting a series', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    metrics.recordWebhook('retell', 'call_ended', 'processed', Number.NaN);
+    metrics.recordWebhook('retell', 'call_ended', 'processed', 0.2);
+    registry.counter(catalog.errorsTotal).with2('x', 'error').inc(-1);
+    const { samples } = parseExposition(registry.expose());
+    assert.equal(
+      sampleValue(samples, 'askproai_webhook_processing_duration_seconds_count', {
+        provider: 'retell',
+        event: 'call_ended',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'askproai_webhook_processing_duration_seconds_sum', {
+        provider: 'retell',
+        event: 'call_ended',
+      }),
+      0.2,
+    );
+    assert.equal(sampleValue(samples, 'askproai_errors_total', { type: 'x', severity: 'error' }), 0);
+  });
+
+  test('histogram buckets are cumulative with le semantics (value <= bound)', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    for (const v of [0.2, 0.2000001, 0.5, 1, 11])
+      metrics.recordWebhook('calcom', 'BOOKING_CREATED', 'processed', v);
+    const { samples } = parseExposition(registry.expose());
+    const bucket = (le: string) =>
+      sampleValue(samples, 'askproai_webhook_processing_duration_seconds_bucket', {
+        provider: 'calcom',
+        event: 'BOOKING_CREATED',
+        le,
+      });
+    assert.equal(bucket('0.1'), 0);
+    assert.equal(bucket('0.25'), 2);
+    assert.equal(bucket('0.5'), 3);
+    assert.equal(bucket('1'), 4);
+    assert.equal(bucket('10'), 4);
+    assert.equal(bucket('+Inf'), 5);
+  });
+
+  test('definitions are checked at registration with messages that name the problem', () => {
+    const registry = new Registry();
+    assert.throws(
+      () => registry.counter({ name: 'bad name_total', type: 'counter', help: 'h', labels: [] }),
+      /Invalid metric name/,
+    );
+    assert.throws(
+      () => registry.counter({ name: 'x_total', type: 'counter', help: 'h', labels: ['le'] }),
+      /Invalid label name "le"/,
+    );
+    assert.throws(
+      () => registry.counter({ name: 'no_suffix', type: 'counter', help: 'h', labels: [] }),
+      /must end in _total/,
+    );
+    assert.throws(
+      () => registry.gauge({ name: 'thing_total', type: 'gauge', help: 'h', labels: [] }),
+      /Only counters/,
+    );
+    assert.throws(
+      () =>
+        registry.histogram({
+          name: 'h_seconds',
+          type: 'histogram',
+          help: 'h',
+          labels: [],
+          buckets: [1, 0.5],
+        }),
+      /strictly ascending/,
+    );
+  });
+
+  test('METRICS_ENABLED=false makes every recording a no-op', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry, { enabled: false });
+    metrics.recordBooking('confirmed', 'phone');
+    metrics.recordCall('completed', 'cmp_1');
+    metrics.recordWebhook('retell', 'call_ended', 'processed', 0.1);
+    metrics.recordError('x', 'critical');
+    assert.equal(registry.expose().includes('askproai_calls_total'), false);
+    assert.equal(registry.expose().includes('askproai_bookings_total'), false);
+  });
+
+  test('recording never throws, whatever a JavaScript caller passes', () => {
+    const registry = new Registry();
+    const metrics = new MetricsCollector(registry);
+    const hostile = [undefined, null, {}, [], Symbol('s'), () => 1, 10n, 'x'.repeat(1e5)];
+    for (const v of hostile) {
+      // biome-ignore lint/suspicious/noExplicitAny: deliberately untyped input
+      const any = v as any;
+      assert.doesNotThrow(() => metrics.recordCall(any, any));
+      assert.doesNotThrow(() => metrics.recordWebhook(any, any, any, any));
+      assert.doesNotThrow(() => metrics.updateQueueSize(any, any));
+    }
+    assert.doesNotThrow(() => parseExposition(registry.expose()));
+  });
+});

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { type Adapter, type RunningApp, startApp, TOKEN } from './apps.ts';
+import { parseExposition, type Sample } from './parse-exposition.ts';
+
+const ADAPTERS: Adapter[] = ['express', 'fastify', 'node'];
+
+/** The fixed traffic every adapter gets. */
+const TRAFFIC: Array<{ method: string; path: string; times: number }> = [
+  { method: 'GET', path: '/api/bookings/1', times: 5 },
+  { method: 'GET', path: '/api/bookings/987?x=1', times: 3 },
+  { method: 'POST', path: '/api/bookings', times: 4 },
+  { method: 'GET', path: '/api/fail', times: 2 },
+  { method: 'GET', path: '/api/health', times: 7 },
+  { method: 'GET', path: '/wp-admin/setup.php', times: 2 },
+  { method: 'GET', path: '/api/bookings/1/extra', times: 1 },
+  { method: 'DELETE', path: '/api/bookings/1', times: 1 },
+  { method: 'PURGE', path: '/api/bookings/1', times: 1 },
+];
+
+function request(
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends a request and drops the connection before the response comes. */
+function abortAfter(url: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'GET', agent: false });
+    req.on('error', () => resolve());
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+
+async function scrape(app: RunningApp): Promise<Sample[]> {
+  const r = await request(`${app.url}/api/metrics`, 'GET', { authorization: `Bearer ${TOKEN}` });
+  assert.equal(r.status, 200);
+  return parseExposition(r.body).samples;
+}
+
+/** http_* samples that do not depend on timing: request counts and histogram counts. */
+function countSamples(samples: Sample[]): string[] {
+  return samples
+    .filter(
+      (s) =>
+        s.name === 'askproai_http_requests_total' ||
+        s.name === 'askproai_http_request_duration_seconds_count',
+    )
+    .map(
+      (s) =>
+        `${s.name}{${Object.entries(s.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}} ${s.value}`,
+    )
+    .sort();
+}
+
+describe('HTTP middleware adapters', () => {
+  const apps = new Map<Adapter, RunningApp>();
+  before(async () => {
+    for (const a of ADAPTERS) apps.set(a, await startApp(a));
+    for (const app of apps.values()) {
+      for (const t of TRAFFIC)
+        for (let i = 0; i < t.times; i++) await request(`${app.url}${t.path}`, t.method);
+      await abortAfter(`${app.url}/api/slow`, 60);
+    }
+    // Let the aborted requests' handlers finish their (now pointless) work.
+    await new Promise((r) => setTimeout(r, 500));
+  });
+  after(async () => {
+    for (const app of apps.values()) await app.close();
+  });
+
+  test('every adapter records identical series for identical traffic', async () => {
+    const seen = new Map<Adapter, string[]>();
+    for (const [a, app] of apps) seen.set(a, countSamples(await scrape(app)));
+    assert.deepEqual(seen.get('fastify'), seen.get('express'));
+    assert.deepEqual(seen.get('node'), seen.get('express'));
+  });
+
+  for (const adapter of ADAPTERS) {
+    test(`${adapter}: route templates, unmatched, excluded paths, OTHER and aborted requests`, async () => {
+      const samples = await scrape(apps.get(adapter)!);
+      const count = (labels: Record<string, string>) =>
+        samples.find(
+          (s) =>
+            s.name === 'askproai_http_requests_total' &&
+            Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+        )?.value;
+      assert.equal(count({ method: 'GET', endpoint: '/api/bookings/:id', status: '200' }), 8);
+      assert.equal(count({ method: 'POST', endpoint: '/api/bookings', status: '201' }), 4);
+      assert.equal(count({ method: 'GET', endpoint: '/api/fail', status: '500' }), 2);
+      assert.equal(count({ method: 'GET', endpoint: 'unmatched', status: '404' }), 3);
+      assert.equal(count({ method: 'OTHER', endpoint: 'unmatched', status: '404' }), 1);
+      assert.equal(count({ method: 'GET', endpoint: '/api/slow', status: '499' }), 1, 'the aborted request');
+      const endpoints = new Set(
+        samples.filter((s) => s.name === 'askproai_http_requests_total').map((s) => s.labels.endpoint),
+      );
+      assert.ok(!endpoints.has('/api/health'), 'health checks are excluded');
+      assert.ok(!endpoints.has('/api/metrics'), 'the metrics endpoint is excluded');
+      for (const e of endpoints)
+        assert.ok(!e!.includes('wp-admin') && !e!.includes('987'), `raw URL leaked: ${e}`);
+      const slowHistogram = samples.find(
+        (s) => s.name === 'askproai_http_request_duration_seconds_count' && s.labels.endpoint === '/api/slow',
+      );
+      assert.equal(slowHistogram, undefined, 'aborted requests have no response time');
+    });
+  }
+});

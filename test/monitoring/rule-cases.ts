@@ -1,0 +1,511 @@
+/**
+ * `promtool test rules` cases for every generated alert, written by hand: inputs that cross each
+ * threshold, inputs that stay below it, and the exact labels and annotations expected. For each
+ * alert: silent just before its `for:` expires, firing when it does, silent for the "below" inputs.
+ */
+import { HTTP_BUCKETS, JOB_BUCKETS, PAGE_LOAD_BUCKETS, QUERY_BUCKETS, WEBHOOK_BUCKETS } from '../../src/metrics/catalog.ts';
+
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
+export interface ExpectedAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+
+export interface AlertCase {
+  alert: string;
+  /** Inputs that make the alert fire. */
+  above: InputSeries[];
+  /** Minutes after which the expression first holds (0 for gauges, 1 for rates: they need two samples). */
+  activeAt: number;
+  /** The alert's `for:` in minutes. */
+  forMinutes: number;
+  expected: ExpectedAlert[];
+  /** Inputs close to but below the threshold (or excluded by a selector): nothing fires. */
+  below: InputSeries[];
+}
+
+const RUNBOOK = 'https://github.com/askproai/askproai-monitoring/blob/main/docs/runbooks.md';
+const fmt = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')}}`;
+const APP = { job: 'askproai', instance: 'app-1:3000' };
+
+/**
+ * Cumulative histogram series growing by `perMinute[edge]` observations per minute in the bucket
+ * that ends at `edge`.
+ */
+function histogram(
+  name: string,
+  labels: Record<string, string>,
+  edges: readonly number[],
+  perMinute: [edge: number, count: number][],
+  minutes = 40,
+): InputSeries[] {
+  const out: InputSeries[] = [];
+  const total = perMinute.reduce((a, [, c]) => a + c, 0);
+  for (const edge of [...edges, Number.POSITIVE_INFINITY]) {
+    const cumulative = perMinute.filter(([e]) => e <= edge).reduce((a, [, c]) => a + c, 0);
+    const le = edge === Number.POSITIVE_INFINITY ? '+Inf' : String(edge);
+    out.push({ series: `${name}_bucket${fmt({ ...labels, le })}`, values: `0+${cumulative}x${minutes}` });
+  }
+  out.push({ series: `${name}_count${fmt(labels)}`, values: `0+${total}x${minutes}` });
+  return out;
+}
+
+const http = (endpoint: string, perMinute: [number, number][]) =>
+  histogram(
+    'askproai_http_request_duration_seconds',
+    { ...APP, method: 'GET', endpoint, status: '200' },
+    HTTP_BUCKETS,
+    perMinute,
+  );
+
+const apiAnnotations = (value: string, severity: string, threshold: string) => ({
+  summary: 'API p95 response time is above its SLA.',
+  description: `The API p95 response time of askproai is ${value} s over the last 5m (${severity} above ${threshold} s).`,
+  runbook_url: `${RUNBOOK}#askproaiapilatencyhigh`,
+});
+
+const counter = (name: string, labels: Record<string, string>, perMinute: number): InputSeries => ({
+  series: `${name}${fmt(labels)}`,
+  values: `0+${perMinute}x40`,
+});
+const gauge = (name: string, labels: Record<string, string>, value: number | string): InputSeries => ({
+  series: `${name}${fmt(labels)}`,
+  values: `${value}x40`,
+});
+
+export const alertCases: AlertCase[] = [
+  {
+    alert: 'AskProAIApiLatencyHigh',
+    // Every request between 0.5 and 0.75 s: p95 = 0.5 + 0.95 × 0.25 = 0.7375 s, warning and critical.
+    above: http('/api/bookings/:id', [[0.75, 10]]),
+    activeAt: 1,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: apiAnnotations('0.74', 'warning', '0.2'),
+      },
+      {
+        exp_labels: { job: 'askproai', severity: 'critical', service: 'askproai' },
+        exp_annotations: apiAnnotations('0.74', 'critical', '0.5'),
+      },
+    ],
+    // Fast routed requests, plus slow scanner requests that match no route (excluded from the SLA).
+    below: [...http('/api/bookings/:id', [[0.1, 10]]), ...http('unmatched', [[10, 50]])],
+  },
+  {
+    alert: 'AskProAIApiLatencyHigh',
+    // Between the SLAs: p95 = 0.3 + 0.95 × 0.2 = 0.49 s, warning only.
+    above: http('/api/bookings/:id', [[0.5, 10]]),
+    activeAt: 1,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: apiAnnotations('0.49', 'warning', '0.2'),
+      },
+    ],
+    below: http('/api/bookings/:id', [[0.2, 10]]),
+  },
+  {
+    alert: 'AskProAIHighErrorRate',
+    above: [
+      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' }, 10),
+      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/health', status: '200' }, 90),
+    ],
+    activeAt: 1,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Too many API requests fail with a server error.',
+          description: '10% of the API requests of askproai answered 5xx over the last 5m (threshold 5%).',
+          runbook_url: `${RUNBOOK}#askproaihigherrorrate`,
+        },
+      },
+    ],
+    below: [
+      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' }, 1),
+      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/health', status: '200' }, 99),
+      // 404s of unrouted requests are not server errors.
+      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: 'unmatched', status: '404' }, 500),
+    ],
+  },
+  {
+    alert: 'AskProAIAdminPageSlow',
+    // Half the loads under 1 s, half between 1 and 1.5 s: p95 = 1 + 0.5 × 0.9 = 1.45 s.
+    above: histogram('askproai_admin_page_load_seconds', { ...APP, page: 'dashboard' }, PAGE_LOAD_BUCKETS, [
+      [1, 5],
+      [1.5, 5],
+    ]),
+    activeAt: 1,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Admin dashboard pages load slower than their SLA (p95).',
+          description: 'Admin pages of askproai load in 1.45 s (p95, last 5m; threshold 1 s).',
+          runbook_url: `${RUNBOOK}#askproaiadminpageslow`,
+        },
+      },
+    ],
+    below: histogram('askproai_admin_page_load_seconds', { ...APP, page: 'dashboard' }, PAGE_LOAD_BUCKETS, [
+      [0.75, 10],
+    ]),
+  },
+  {
+    alert: 'AskProAIWebhookProcessingSlow',
+    // Half under 0.5 s, half between 0.5 and 1 s: p95 = 0.5 + 0.5 × 0.9 = 0.95 s.
+    above: histogram(
+      'askproai_webhook_processing_duration_seconds',
+      { ...APP, provider: 'retell', event: 'call_ended' },
+      WEBHOOK_BUCKETS,
+      [
+        [0.5, 5],
+        [1, 5],
+      ],
+    ),
+    activeAt: 1,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', provider: 'retell', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Webhook processing is slower than its SLA (p95).',
+          description: 'retell webhooks take 0.95 s to process (p95, last 5m; threshold 0.5 s).',
+          runbook_url: `${RUNBOOK}#askproaiwebhookprocessingslow`,
+        },
+      },
+    ],
+    below: histogram(
+      'askproai_webhook_processing_duration_seconds',
+      { ...APP, provider: 'retell', event: 'call_ended' },
+      WEBHOOK_BUCKETS,
+      [[0.25, 10]],
+    ),
+  },
+  {
+    alert: 'AskProAIDatabaseQueriesSlow',
+    // Every query between 0.1 and 0.25 s: p95 = 0.1 + 0.95 × 0.15 = 0.2425 s.
+    above: histogram('askproai_database_query_duration_seconds', { ...APP, operation: 'select' }, QUERY_BUCKETS, [
+      [0.25, 10],
+    ]),
+    activeAt: 1,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Database queries are slower than their SLA (p95).',
+          description: 'Database queries of askproai take 0.24 s (p95, last 5m; threshold 0.1 s).',
+          runbook_url: `${RUNBOOK}#askproaidatabasequeriesslow`,
+        },
+      },
+    ],
+    below: histogram('askproai_database_query_duration_seconds', { ...APP, operation: 'select' }, QUERY_BUCKETS, [
+      [0.05, 10],
+    ]),
+  },
+  {
+    alert: 'AskProAIDatabaseConnectionsHigh',
+    // Two instances serve the same platform-wide gauges: max, not sum (90 of 100, not 180 of 200).
+    above: [
+      gauge('askproai_database_connections', APP, 90),
+      gauge('askproai_database_connections', { ...APP, instance: 'app-2:3000' }, 90),
+      gauge('askproai_database_max_connections', APP, 100),
+      gauge('askproai_database_max_connections', { ...APP, instance: 'app-2:3000' }, 100),
+    ],
+    activeAt: 0,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'The database is running out of connections.',
+          description: "90% of the database's max_connections are in use (threshold 80%).",
+          runbook_url: `${RUNBOOK}#askproaidatabaseconnectionshigh`,
+        },
+      },
+    ],
+    below: [
+      gauge('askproai_database_connections', APP, 80),
+      gauge('askproai_database_connections', { ...APP, instance: 'app-2:3000' }, 80),
+      gauge('askproai_database_max_connections', APP, 100),
+      gauge('askproai_database_max_connections', { ...APP, instance: 'app-2:3000' }, 100),
+    ],
+  },
+  {
+    alert: 'AskProAIQueueBacklog',
+    above: [
+      gauge('askproai_queue_size', { ...APP, queue: 'default' }, 1500),
+      gauge('askproai_queue_size', { ...APP, instance: 'app-2:3000', queue: 'default' }, 1500),
+    ],
+    activeAt: 0,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', queue: 'default', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'A queue has a large backlog of waiting jobs.',
+          description: 'Queue default holds 1500 waiting jobs (threshold 1000).',
+          runbook_url: `${RUNBOOK}#askproaiqueuebacklog`,
+        },
+      },
+    ],
+    // 600 per instance: summing the two instances would wrongly report 1200.
+    below: [
+      gauge('askproai_queue_size', { ...APP, queue: 'default' }, 600),
+      gauge('askproai_queue_size', { ...APP, instance: 'app-2:3000', queue: 'default' }, 600),
+    ],
+  },
+  {
+    alert: 'AskProAIQueueJobTimeout',
+    // One job per minute hits the time limit.
+    above: [counter('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 1)],
+    activeAt: 1,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', queue: 'emails', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Queue jobs run longer than 30 s.',
+          description: '2 jobs of queue emails ran past 30 s in the last 5m.',
+          runbook_url: `${RUNBOOK}#askproaiqueuejobtimeout`,
+        },
+      },
+    ],
+    below: [
+      counter('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 0),
+      ...histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'emails' }, JOB_BUCKETS, [[30, 4]]),
+    ],
+  },
+  {
+    alert: 'AskProAIQueueJobTimeout',
+    // No timeout counted, but the run-time histogram shows one job per minute over 30 s.
+    above: histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'calls' }, JOB_BUCKETS, [
+      [10, 3],
+      [60, 1],
+    ]),
+    activeAt: 1,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', queue: 'calls', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Queue jobs run longer than 30 s.',
+          description: '2 jobs of queue calls ran past 30 s in the last 5m.',
+          runbook_url: `${RUNBOOK}#askproaiqueuejobtimeout`,
+        },
+      },
+    ],
+    below: histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'calls' }, JOB_BUCKETS, [[30, 4]]),
+  },
+  {
+    alert: 'HostMemoryHigh',
+    above: [
+      gauge('node_memory_MemAvailable_bytes', { job: 'node', instance: 'host-1:9100' }, 10e9),
+      gauge('node_memory_MemTotal_bytes', { job: 'node', instance: 'host-1:9100' }, 100e9),
+    ],
+    activeAt: 0,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: { job: 'node', instance: 'host-1:9100', severity: 'warning', service: 'host' },
+        exp_annotations: {
+          summary: 'Host memory is almost used up.',
+          description: 'host-1:9100 uses 90.00% of its memory (threshold 85%).',
+          runbook_url: `${RUNBOOK}#hostmemoryhigh`,
+        },
+      },
+    ],
+    below: [
+      gauge('node_memory_MemAvailable_bytes', { job: 'node', instance: 'host-1:9100' }, 20e9),
+      gauge('node_memory_MemTotal_bytes', { job: 'node', instance: 'host-1:9100' }, 100e9),
+    ],
+  },
+  {
+    alert: 'HostCpuHigh',
+    // Idle 6 of every 60 s on each of two CPUs: 90% busy.
+    above: [
+      counter('node_cpu_seconds_total', { job: 'node', instance: 'host-1:9100', cpu: '0', mode: 'idle' }, 6),
+      counter('node_cpu_seconds_total', { job: 'node', instance: 'host-1:9100', cpu: '1', mode: 'idle' }, 6),
+    ],
+    activeAt: 1,
+    forMinutes: 15,
+    expected: [
+      {
+        exp_labels: { instance: 'host-1:9100', severity: 'warning', service: 'host' },
+        exp_annotations: {
+          summary: 'Host CPU is busy most of the time.',
+          description: 'host-1:9100 CPU is 90.00% busy over the last 5m (threshold 80%).',
+          runbook_url: `${RUNBOOK}#hostcpuhigh`,
+        },
+      },
+    ],
+    below: [
+      counter('node_cpu_seconds_total', { job: 'node', instance: 'host-1:9100', cpu: '0', mode: 'idle' }, 18),
+      counter('node_cpu_seconds_total', { job: 'node', instance: 'host-1:9100', cpu: '1', mode: 'idle' }, 18),
+    ],
+  },
+  {
+    alert: 'HostDiskFull',
+    above: [
+      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 5e9),
+      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 100e9),
+    ],
+    activeAt: 0,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: {
+          job: 'node',
+          instance: 'host-1:9100',
+          fstype: 'ext4',
+          mountpoint: '/',
+          severity: 'warning',
+          service: 'host',
+        },
+        exp_annotations: {
+          summary: 'A filesystem is almost full.',
+          description: '/ on host-1:9100 is 95.00% full (threshold 90%).',
+          runbook_url: `${RUNBOOK}#hostdiskfull`,
+        },
+      },
+    ],
+    below: [
+      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 15e9),
+      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 100e9),
+      // A full RAM disk is not a disk problem.
+      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' }, 0),
+      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' }, 1e9),
+    ],
+  },
+  {
+    alert: 'TargetDown',
+    above: [gauge('up', APP, 0), gauge('up', { job: 'redis', instance: 'redis-exporter:9121' }, 0)],
+    activeAt: 0,
+    forMinutes: 2,
+    expected: [
+      {
+        exp_labels: { ...APP, severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Prometheus cannot scrape a target.',
+          description:
+            'askproai target app-1:3000 has been down for more than 2m: its metrics are missing and its alerts cannot fire.',
+          runbook_url: `${RUNBOOK}#targetdown`,
+        },
+      },
+      {
+        exp_labels: { job: 'redis', instance: 'redis-exporter:9121', severity: 'warning', service: 'redis' },
+        exp_annotations: {
+          summary: 'Prometheus cannot scrape a target.',
+          description:
+            'redis target redis-exporter:9121 has been down for more than 2m: its metrics are missing and its alerts cannot fire.',
+          runbook_url: `${RUNBOOK}#targetdown`,
+        },
+      },
+    ],
+    below: [gauge('up', APP, 1), gauge('up', { job: 'redis', instance: 'redis-exporter:9121' }, 1)],
+  },
+  {
+    alert: 'AskProAIMetricsCollectionStale',
+    // Last success at time 0: stale once more than 300 s have passed (from minute 6).
+    above: [gauge('askproai_metrics_collection_last_success_timestamp_seconds', { ...APP, collector: 'queues' }, 0)],
+    activeAt: 6,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', collector: 'queues', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'A scheduled metrics collector has stopped succeeding.',
+          description:
+            'Collector queues last succeeded 11m 0s ago (threshold 300 s); queue, database and tenant gauges are stale.',
+          runbook_url: `${RUNBOOK}#askproaimetricscollectionstale`,
+        },
+      },
+    ],
+    // Succeeding every minute.
+    below: [
+      {
+        series: `askproai_metrics_collection_last_success_timestamp_seconds${fmt({ ...APP, collector: 'queues' })}`,
+        values: '0+60x40',
+      },
+    ],
+  },
+  {
+    alert: 'PrometheusConfigReloadFailed',
+    above: [gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 0)],
+    activeAt: 0,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'prometheus', instance: 'localhost:9090', severity: 'warning', service: 'prometheus' },
+        exp_annotations: {
+          summary: 'Prometheus could not reload its configuration.',
+          description: 'localhost:9090 keeps running its previous configuration: the last reload failed.',
+          runbook_url: `${RUNBOOK}#prometheusconfigreloadfailed`,
+        },
+      },
+    ],
+    below: [gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 1)],
+  },
+  {
+    alert: 'AlertmanagerConfigReloadFailed',
+    above: [
+      gauge('alertmanager_config_last_reload_successful', { job: 'alertmanager', instance: 'alertmanager:9093' }, 0),
+    ],
+    activeAt: 0,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { job: 'alertmanager', instance: 'alertmanager:9093', severity: 'warning', service: 'alertmanager' },
+        exp_annotations: {
+          summary: 'Alertmanager could not reload its configuration.',
+          description: 'alertmanager:9093 keeps running its previous configuration: the last reload failed.',
+          runbook_url: `${RUNBOOK}#alertmanagerconfigreloadfailed`,
+        },
+      },
+    ],
+    below: [
+      gauge('alertmanager_config_last_reload_successful', { job: 'alertmanager', instance: 'alertmanager:9093' }, 1),
+    ],
+  },
+];
+
+/** The `promtool test rules` file for `ruleFiles` (absolute paths of the generated rule files). */
+export function promtoolTests(ruleFiles: string[], groupOrder: string[]): Record<string, unknown> {
+  const tests = alertCases.flatMap((c) => {
+    const fireAt = c.activeAt + c.forMinutes;
+    const late = fireAt + 1;
+    return [
+      {
+        name: `${c.alert}: fires above the threshold once for: has passed`,
+        interval: '1m',
+        input_series: c.above,
+        alert_rule_test: [
+          { eval_time: `${fireAt - 1}m`, alertname: c.alert, exp_alerts: [] },
+          { eval_time: `${fireAt}m`, alertname: c.alert, exp_alerts: c.expected },
+        ],
+      },
+      {
+        name: `${c.alert}: stays silent below the threshold`,
+        interval: '1m',
+        input_series: c.below,
+        alert_rule_test: [
+          { eval_time: `${fireAt}m`, alertname: c.alert, exp_alerts: [] },
+          { eval_time: `${late + 10}m`, alertname: c.alert, exp_alerts: [] },
+        ],
+      },
+    ];
+  });
+  return { rule_files: ruleFiles, evaluation_interval: '1m', group_eval_order: groupOrder, tests };
+}
