@@ -15,6 +15,7 @@ import {
   BUCKETS,
   booking,
   calls,
+  exitOnSignal,
   REQUEST_LABELS,
   STATS_PATH,
   UNMATCHED,

@@ -18,8 +18,8 @@ import {
   WEBHOOK_PROVIDERS,
   WEBHOOK_STATUSES,
 } from '../metrics/catalog.ts';
-import type { MetricDef } from '../metrics/core/types.ts';
 import { DEFAULT_MAX_SERIES } from '../metrics/core/registry.ts';
+import type { MetricDef } from '../metrics/core/types.ts';
 import type { Context } from './context.ts';
 
 /** Label-value alterations the label guard counts (see metrics/core/labels.ts DropReason). */
@@ -107,7 +107,15 @@ export interface CapacityPlan {
 
 /** Seconds in a Prometheus duration such as `15s`, `1h30m` or `15d`. */
 export function durationSeconds(duration: string): number {
-  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+  const unit: Record<string, number> = {
+    ms: 0.001,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86_400,
+    w: 604_800,
+    y: 31_536_000,
+  };
   let total = 0;
   for (const [, n, u] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(n) * unit[u!]!;
   if (total === 0) throw new Error(`not a duration: ${duration}`);
@@ -155,7 +163,10 @@ export function capacityPlan(ctx: Context): CapacityPlan {
     retentionDays,
     bytesPerSample: c.bytesPerSample,
     bytesPerDay,
-    bytesAtRetention: { expected: bytesPerDay.expected * retentionDays, max: bytesPerDay.max * retentionDays },
+    bytesAtRetention: {
+      expected: bytesPerDay.expected * retentionDays,
+      max: bytesPerDay.max * retentionDays,
+    },
   };
 }
 

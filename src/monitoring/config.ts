@@ -6,7 +6,12 @@
  * Durations are Prometheus durations (`30s`, `5m`, `1h`, `15d`). Thresholds are in the metric's base
  * unit (seconds, ratios 0..1) unless the name says `Percent`.
  */
-import { type BookingSource, type CallStatus, DEFAULT_NAMESPACE, type WebhookStatus } from '../metrics/catalog.ts';
+import {
+  type BookingSource,
+  type CallStatus,
+  DEFAULT_NAMESPACE,
+  type WebhookStatus,
+} from '../metrics/catalog.ts';
 
 export const monitoringConfig = {
   /** Metric namespace the service exposes (METRICS_NAMESPACE); every metric name is built from it. */
@@ -219,17 +224,21 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
     ['storage.retentionTime', config.storage.retentionTime],
   ];
   for (const [key, value] of durations) {
-    if (!DURATION.test(value)) problems.push(`${key}: expected a Prometheus duration such as 5m, got "${value}"`);
+    if (!DURATION.test(value))
+      problems.push(`${key}: expected a Prometheus duration such as 5m, got "${value}"`);
   }
   for (const key of ['errorRatio', 'databaseConnectionsRatio'] as const) {
     const v = config.thresholds[key];
     if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);
   }
-  if (!(config.quantile > 0 && config.quantile < 1)) problems.push(`quantile: expected 0..1, got ${config.quantile}`);
+  if (!(config.quantile > 0 && config.quantile < 1))
+    problems.push(`quantile: expected 0..1, got ${config.quantile}`);
   for (const [key, buckets] of Object.entries(bucketsOf)) {
     const value = config.thresholds[key as keyof MonitoringConfig['thresholds']];
     if (!buckets.includes(value)) {
-      problems.push(`thresholds.${key}: ${value} is not a bucket edge of its histogram (${buckets.join(', ')})`);
+      problems.push(
+        `thresholds.${key}: ${value} is not a bucket edge of its histogram (${buckets.join(', ')})`,
+      );
     }
   }
   if (problems.length > 0) throw new Error(`Invalid monitoring configuration:\n  ${problems.join('\n  ')}`);

@@ -6,8 +6,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { alertGroups } from './alerts/index.ts';
 import { alertmanagerConfig, alertmanagerTemplates, TEMPLATE_FILE } from './alertmanager.ts';
+import { alertGroups } from './alerts/index.ts';
 import { capacityMarkdown } from './capacity.ts';
 import { type Context, createContext } from './context.ts';
 import { dashboards } from './dashboards/index.ts';
@@ -47,7 +47,10 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   const files = new Map<string, string>();
   files.set(paths.prometheus, toYaml(prometheusConfig(ctx)));
   files.set(paths.prometheusEntrypoint, prometheusEntrypoint().replace('\n', `\n# ${GENERATED_BY}\n`));
-  files.set(paths.recordingRules, toYaml({ groups: [{ name: 'askproai.recording', rules: recordingRules(ctx) }] }));
+  files.set(
+    paths.recordingRules,
+    toYaml({ groups: [{ name: 'askproai.recording', rules: recordingRules(ctx) }] }),
+  );
   files.set(paths.alertRules, toYaml({ groups: alertGroups(ctx) }));
   files.set(paths.alertmanager, toYaml(alertmanagerConfig(ctx)));
   files.set(paths.alertmanagerTemplates, `{{/* ${GENERATED_BY} */}}\n${alertmanagerTemplates()}`);
@@ -88,7 +91,9 @@ async function readOrNull(path: string): Promise<string | null> {
 
 async function listFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(dir, e.name));
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(dir, e.name));
   } catch {
     return [];
   }

@@ -12,7 +12,10 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
   const { config } = ctx;
   const j = config.jobs;
   const t = config.targets;
-  const staticJob = (job: string, target: string) => ({ job_name: job, static_configs: [{ targets: [target] }] });
+  const staticJob = (job: string, target: string) => ({
+    job_name: job,
+    static_configs: [{ targets: [target] }],
+  });
   // Optional exporters run under compose profiles; a DNS lookup of a service that is not running
   // yields no target (rather than a target that is always down).
   const dnsJob = (job: string, target: string) => {

@@ -24,7 +24,7 @@ import type { Config } from '../config.ts';
 import { observePool } from '../metrics/instrument/pool.ts';
 import type { MonitorLogger } from '../metrics/schedule/redis.ts';
 import type { MetricsScheduler } from '../metrics/schedule/scheduler.ts';
-import { type Collection, createCollection } from '../metrics/schedule/setup.ts';
+import { type Collection, type CollectionOptions, createCollection } from '../metrics/schedule/setup.ts';
 import type { Metrics } from '../metrics/setup.ts';
 import type { SqlDialect } from '../metrics/sources/sql.ts';
 import type { MetricSource } from '../metrics/sources/types.ts';
@@ -43,6 +43,8 @@ export interface ServiceMonitoringOptions {
   sources?: readonly MetricSource[];
   /** pino or anything with info/warn/error(obj, msg). */
   logger?: MonitorLogger;
+  /** Timing overrides (short schedules and lock expiries in tests); production uses config. */
+  tuning?: Pick<CollectionOptions, 'cron' | 'lockTtlMs' | 'syncIntervalMs' | 'maxBackoffMs' | 'keyPrefix' | 'instanceId'>;
 }
 
 export interface ServiceMonitoring {
@@ -67,6 +69,7 @@ export async function startServiceMonitoring(options: ServiceMonitoringOptions):
     queues: options.queues,
     extraSources: options.sources,
     logger: options.logger,
+    ...options.tuning,
   });
   collection.scheduler.start();
   options.logger?.info(

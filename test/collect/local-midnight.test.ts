@@ -6,8 +6,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('startOfLocalDay', () => {
   test('an ordinary Berlin winter and summer day', () => {
-    assert.equal(iso(startOfLocalDay(Date.parse('2025-01-15T12:00:00Z'), 'Europe/Berlin')), '2025-01-14T23:00:00.000Z');
-    assert.equal(iso(startOfLocalDay(Date.parse('2025-07-15T12:00:00Z'), 'Europe/Berlin')), '2025-07-14T22:00:00.000Z');
+    assert.equal(
+      iso(startOfLocalDay(Date.parse('2025-01-15T12:00:00Z'), 'Europe/Berlin')),
+      '2025-01-14T23:00:00.000Z',
+    );
+    assert.equal(
+      iso(startOfLocalDay(Date.parse('2025-07-15T12:00:00Z'), 'Europe/Berlin')),
+      '2025-07-14T22:00:00.000Z',
+    );
   });
 
   test('the 23-hour day clocks spring forward: midnight is still CET', () => {
@@ -26,8 +32,14 @@ describe('startOfLocalDay', () => {
   });
 
   test('just after local midnight belongs to the new day, just before to the old one', () => {
-    assert.equal(iso(startOfLocalDay(Date.parse('2025-06-01T22:00:00Z'), 'Europe/Berlin')), '2025-06-01T22:00:00.000Z');
-    assert.equal(iso(startOfLocalDay(Date.parse('2025-06-01T21:59:59Z'), 'Europe/Berlin')), '2025-05-31T22:00:00.000Z');
+    assert.equal(
+      iso(startOfLocalDay(Date.parse('2025-06-01T22:00:00Z'), 'Europe/Berlin')),
+      '2025-06-01T22:00:00.000Z',
+    );
+    assert.equal(
+      iso(startOfLocalDay(Date.parse('2025-06-01T21:59:59Z'), 'Europe/Berlin')),
+      '2025-05-31T22:00:00.000Z',
+    );
   });
 
   test('a zone whose clocks skip midnight starts the day after the gap', () => {
@@ -40,6 +52,9 @@ describe('startOfLocalDay', () => {
 
   test('UTC and a half-hour zone', () => {
     assert.equal(iso(startOfLocalDay(Date.parse('2025-05-05T05:05:05Z'), 'UTC')), '2025-05-05T00:00:00.000Z');
-    assert.equal(iso(startOfLocalDay(Date.parse('2025-05-05T20:00:00Z'), 'Asia/Kolkata')), '2025-05-05T18:30:00.000Z');
+    assert.equal(
+      iso(startOfLocalDay(Date.parse('2025-05-05T20:00:00Z'), 'Asia/Kolkata')),
+      '2025-05-05T18:30:00.000Z',
+    );
   });
 });

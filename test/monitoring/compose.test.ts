@@ -106,7 +106,10 @@ describe('docker-compose.observability.yml', () => {
     assert.deepEqual(c.services['postgres-exporter']!.profiles, ['postgres']);
     assert.deepEqual(c.services['mysqld-exporter']!.profiles, ['mysql']);
     assert.ok(c.services.prometheus!.extra_hosts?.includes('host.docker.internal:host-gateway'));
-    assert.equal(c.services.grafana!.environment?.GF_SECURITY_ADMIN_PASSWORD, PASSWORD.GF_SECURITY_ADMIN_PASSWORD);
+    assert.equal(
+      c.services.grafana!.environment?.GF_SECURITY_ADMIN_PASSWORD,
+      PASSWORD.GF_SECURITY_ADMIN_PASSWORD,
+    );
     assert.equal(c.services.grafana!.environment?.GF_AUTH_ANONYMOUS_ENABLED, 'false');
   });
 
@@ -121,7 +124,8 @@ describe('docker-compose.observability.yml', () => {
     assert.ok(p.command?.includes('--storage.tsdb.retention.time=90d'));
     assert.ok(p.command?.includes('--storage.tsdb.retention.size=50GB'));
     assert.equal(p.environment?.PROMETHEUS_REMOTE_WRITE_URL, 'http://victoria:8428/api/v1/write');
-    const defaults = (parse((await compose(['-f', BASE, 'config'], PASSWORD)).stdout) as ComposeFile).services.prometheus!;
+    const defaults = (parse((await compose(['-f', BASE, 'config'], PASSWORD)).stdout) as ComposeFile).services
+      .prometheus!;
     assert.ok(defaults.command?.includes('--storage.tsdb.retention.time=15d'));
     assert.equal(defaults.environment?.PROMETHEUS_REMOTE_WRITE_URL, '');
   });
@@ -160,7 +164,10 @@ describe('docker-compose.observability.yml', () => {
     const secretPath = (service: string, file: string) => {
       const name = file.replace('/run/secrets/', '');
       assert.ok(c.secrets[name], `no secret ${name}`);
-      assert.ok(c.services[service]!.secrets?.some((s) => s.source === name), `${service} lacks secret ${name}`);
+      assert.ok(
+        c.services[service]!.secrets?.some((s) => s.source === name),
+        `${service} lacks secret ${name}`,
+      );
     };
     const service = prom.scrape_configs.find((s) => s.job_name === 'askproai')!;
     secretPath('prometheus', service.authorization!.credentials_file);
@@ -169,7 +176,10 @@ describe('docker-compose.observability.yml', () => {
       receivers: { slack_configs?: { api_url_file: string }[] }[];
     };
     secretPath('alertmanager', amConfig.global.smtp_auth_password_file);
-    secretPath('alertmanager', amConfig.receivers.find((r) => r.slack_configs)!.slack_configs![0]!.api_url_file);
+    secretPath(
+      'alertmanager',
+      amConfig.receivers.find((r) => r.slack_configs)!.slack_configs![0]!.api_url_file,
+    );
     // Secret files stay out of git.
     assert.match(await readFile(join(ROOT, 'observability/secrets/.gitignore'), 'utf8'), /^\*$/m);
   });

@@ -46,15 +46,24 @@ describe('Prometheus rules', () => {
     const alertsYaml = parse(await readFile(at(paths.alertRules), 'utf8')) as {
       groups: { name: string; rules: { alert: string }[] }[];
     };
-    const recordingYaml = parse(await readFile(at(paths.recordingRules), 'utf8')) as { groups: { name: string }[] };
+    const recordingYaml = parse(await readFile(at(paths.recordingRules), 'utf8')) as {
+      groups: { name: string }[];
+    };
     const generated = new Set(alertsYaml.groups.flatMap((g) => g.rules.map((r) => r.alert)));
     const covered = new Set(alertCases.map((c) => c.alert));
-    assert.deepEqual([...generated].sort(), [...covered].sort(), 'alerts without test cases (or cases for no alert)');
+    assert.deepEqual(
+      [...generated].sort(),
+      [...covered].sort(),
+      'alerts without test cases (or cases for no alert)',
+    );
 
     // Recording rules first, so an alert sees the quantile of the same evaluation.
     const order = [...recordingYaml.groups, ...alertsYaml.groups].map((g) => g.name);
     const testsFile = join(dir, 'alerts.test.yml');
-    await writeFile(testsFile, stringify(promtoolTests([at(paths.recordingRules), at(paths.alertRules)], order)));
+    await writeFile(
+      testsFile,
+      stringify(promtoolTests([at(paths.recordingRules), at(paths.alertRules)], order)),
+    );
     const r = await tool('promtool', ['test', 'rules', testsFile]);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /SUCCESS/);
@@ -63,7 +72,10 @@ describe('Prometheus rules', () => {
   test('a broken expectation makes promtool fail (the cases are not vacuous)', async () => {
     const broken = alertCases.map((c, i) =>
       i === 0
-        ? { ...c, expected: c.expected.map((e) => ({ ...e, exp_labels: { ...e.exp_labels, severity: 'info' } })) }
+        ? {
+            ...c,
+            expected: c.expected.map((e) => ({ ...e, exp_labels: { ...e.exp_labels, severity: 'info' } })),
+          }
         : c,
     );
     const file = join(dir, 'broken.test.yml');
@@ -78,7 +90,11 @@ describe('Prometheus rules', () => {
             interval: '1m',
             input_series: first.above,
             alert_rule_test: [
-              { eval_time: `${first.activeAt + first.forMinutes}m`, alertname: first.alert, exp_alerts: first.expected },
+              {
+                eval_time: `${first.activeAt + first.forMinutes}m`,
+                alertname: first.alert,
+                exp_alerts: first.expected,
+              },
             ],
           },
         ],
@@ -126,7 +142,13 @@ describe('Prometheus configuration', () => {
       },
     ]);
 
-    const bad = await tool('env', [`PROMETHEUS_CONFIG_SOURCE=${at(paths.prometheus)}`, 'PROMETHEUS_REMOTE_WRITE_URL=vm:8428', 'sh', entrypoint, 'render']);
+    const bad = await tool('env', [
+      `PROMETHEUS_CONFIG_SOURCE=${at(paths.prometheus)}`,
+      'PROMETHEUS_REMOTE_WRITE_URL=vm:8428',
+      'sh',
+      entrypoint,
+      'render',
+    ]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.out, /PROMETHEUS_REMOTE_WRITE_URL must start with http/);
   });
@@ -157,7 +179,13 @@ describe('Alertmanager configuration', () => {
   ];
   for (const [labels, receivers] of routes) {
     test(`amtool config routes test: ${labels.join(' ')} → ${receivers}`, async () => {
-      const r = await tool('amtool', ['config', 'routes', 'test', `--config.file=${at(paths.alertmanager)}`, ...labels]);
+      const r = await tool('amtool', [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${at(paths.alertmanager)}`,
+        ...labels,
+      ]);
       assert.equal(r.code, 0, r.out);
       assert.equal(r.stdout.trim(), receivers, r.out);
     });

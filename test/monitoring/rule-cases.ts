@@ -3,7 +3,13 @@
  * threshold, inputs that stay below it, and the exact labels and annotations expected. For each
  * alert: silent just before its `for:` expires, firing when it does, silent for the "below" inputs.
  */
-import { HTTP_BUCKETS, JOB_BUCKETS, PAGE_LOAD_BUCKETS, QUERY_BUCKETS, WEBHOOK_BUCKETS } from '../../src/metrics/catalog.ts';
+import {
+  HTTP_BUCKETS,
+  JOB_BUCKETS,
+  PAGE_LOAD_BUCKETS,
+  QUERY_BUCKETS,
+  WEBHOOK_BUCKETS,
+} from '../../src/metrics/catalog.ts';
 
 export interface InputSeries {
   series: string;
@@ -117,8 +123,16 @@ export const alertCases: AlertCase[] = [
   {
     alert: 'AskProAIHighErrorRate',
     above: [
-      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' }, 10),
-      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/health', status: '200' }, 90),
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        10,
+      ),
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/health', status: '200' },
+        90,
+      ),
     ],
     activeAt: 1,
     forMinutes: 5,
@@ -133,10 +147,22 @@ export const alertCases: AlertCase[] = [
       },
     ],
     below: [
-      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' }, 1),
-      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: '/api/health', status: '200' }, 99),
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        1,
+      ),
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/health', status: '200' },
+        99,
+      ),
       // 404s of unrouted requests are not server errors.
-      counter('askproai_http_requests_total', { ...APP, method: 'GET', endpoint: 'unmatched', status: '404' }, 500),
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: 'unmatched', status: '404' },
+        500,
+      ),
     ],
   },
   {
@@ -196,9 +222,12 @@ export const alertCases: AlertCase[] = [
   {
     alert: 'AskProAIDatabaseQueriesSlow',
     // Every query between 0.1 and 0.25 s: p95 = 0.1 + 0.95 × 0.15 = 0.2425 s.
-    above: histogram('askproai_database_query_duration_seconds', { ...APP, operation: 'select' }, QUERY_BUCKETS, [
-      [0.25, 10],
-    ]),
+    above: histogram(
+      'askproai_database_query_duration_seconds',
+      { ...APP, operation: 'select' },
+      QUERY_BUCKETS,
+      [[0.25, 10]],
+    ),
     activeAt: 1,
     forMinutes: 10,
     expected: [
@@ -211,9 +240,12 @@ export const alertCases: AlertCase[] = [
         },
       },
     ],
-    below: histogram('askproai_database_query_duration_seconds', { ...APP, operation: 'select' }, QUERY_BUCKETS, [
-      [0.05, 10],
-    ]),
+    below: histogram(
+      'askproai_database_query_duration_seconds',
+      { ...APP, operation: 'select' },
+      QUERY_BUCKETS,
+      [[0.05, 10]],
+    ),
   },
   {
     alert: 'AskProAIDatabaseConnectionsHigh',
@@ -285,7 +317,9 @@ export const alertCases: AlertCase[] = [
     ],
     below: [
       counter('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 0),
-      ...histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'emails' }, JOB_BUCKETS, [[30, 4]]),
+      ...histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'emails' }, JOB_BUCKETS, [
+        [30, 4],
+      ]),
     ],
   },
   {
@@ -307,7 +341,9 @@ export const alertCases: AlertCase[] = [
         },
       },
     ],
-    below: histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'calls' }, JOB_BUCKETS, [[30, 4]]),
+    below: histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'calls' }, JOB_BUCKETS, [
+      [30, 4],
+    ]),
   },
   {
     alert: 'HostMemoryHigh',
@@ -359,8 +395,16 @@ export const alertCases: AlertCase[] = [
   {
     alert: 'HostDiskFull',
     above: [
-      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 5e9),
-      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 100e9),
+      gauge(
+        'node_filesystem_avail_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' },
+        5e9,
+      ),
+      gauge(
+        'node_filesystem_size_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' },
+        100e9,
+      ),
     ],
     activeAt: 0,
     forMinutes: 10,
@@ -382,11 +426,27 @@ export const alertCases: AlertCase[] = [
       },
     ],
     below: [
-      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 15e9),
-      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' }, 100e9),
+      gauge(
+        'node_filesystem_avail_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' },
+        15e9,
+      ),
+      gauge(
+        'node_filesystem_size_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'ext4', mountpoint: '/' },
+        100e9,
+      ),
       // A full RAM disk is not a disk problem.
-      gauge('node_filesystem_avail_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' }, 0),
-      gauge('node_filesystem_size_bytes', { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' }, 1e9),
+      gauge(
+        'node_filesystem_avail_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' },
+        0,
+      ),
+      gauge(
+        'node_filesystem_size_bytes',
+        { job: 'node', instance: 'host-1:9100', fstype: 'tmpfs', mountpoint: '/dev/shm' },
+        1e9,
+      ),
     ],
   },
   {
@@ -419,7 +479,9 @@ export const alertCases: AlertCase[] = [
   {
     alert: 'AskProAIMetricsCollectionStale',
     // Last success at time 0: stale once more than 300 s have passed (from minute 6).
-    above: [gauge('askproai_metrics_collection_last_success_timestamp_seconds', { ...APP, collector: 'queues' }, 0)],
+    above: [
+      gauge('askproai_metrics_collection_last_success_timestamp_seconds', { ...APP, collector: 'queues' }, 0),
+    ],
     activeAt: 6,
     forMinutes: 5,
     expected: [
@@ -443,12 +505,19 @@ export const alertCases: AlertCase[] = [
   },
   {
     alert: 'PrometheusConfigReloadFailed',
-    above: [gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 0)],
+    above: [
+      gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 0),
+    ],
     activeAt: 0,
     forMinutes: 5,
     expected: [
       {
-        exp_labels: { job: 'prometheus', instance: 'localhost:9090', severity: 'warning', service: 'prometheus' },
+        exp_labels: {
+          job: 'prometheus',
+          instance: 'localhost:9090',
+          severity: 'warning',
+          service: 'prometheus',
+        },
         exp_annotations: {
           summary: 'Prometheus could not reload its configuration.',
           description: 'localhost:9090 keeps running its previous configuration: the last reload failed.',
@@ -456,18 +525,29 @@ export const alertCases: AlertCase[] = [
         },
       },
     ],
-    below: [gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 1)],
+    below: [
+      gauge('prometheus_config_last_reload_successful', { job: 'prometheus', instance: 'localhost:9090' }, 1),
+    ],
   },
   {
     alert: 'AlertmanagerConfigReloadFailed',
     above: [
-      gauge('alertmanager_config_last_reload_successful', { job: 'alertmanager', instance: 'alertmanager:9093' }, 0),
+      gauge(
+        'alertmanager_config_last_reload_successful',
+        { job: 'alertmanager', instance: 'alertmanager:9093' },
+        0,
+      ),
     ],
     activeAt: 0,
     forMinutes: 5,
     expected: [
       {
-        exp_labels: { job: 'alertmanager', instance: 'alertmanager:9093', severity: 'warning', service: 'alertmanager' },
+        exp_labels: {
+          job: 'alertmanager',
+          instance: 'alertmanager:9093',
+          severity: 'warning',
+          service: 'alertmanager',
+        },
         exp_annotations: {
           summary: 'Alertmanager could not reload its configuration.',
           description: 'alertmanager:9093 keeps running its previous configuration: the last reload failed.',
@@ -476,7 +556,11 @@ export const alertCases: AlertCase[] = [
       },
     ],
     below: [
-      gauge('alertmanager_config_last_reload_successful', { job: 'alertmanager', instance: 'alertmanager:9093' }, 1),
+      gauge(
+        'alertmanager_config_last_reload_successful',
+        { job: 'alertmanager', instance: 'alertmanager:9093' },
+        1,
+      ),
     ],
   },
 ];

@@ -45,6 +45,11 @@ export interface SchedulerOptions {
   logger?: MonitorLogger;
   /** Collect right after start() instead of waiting for the first cron tick. Default true. */
   runOnStart?: boolean;
+  /**
+   * Awaited (bounded by the caller) before the first run after start(), e.g. the Redis connection, so
+   * an instance that is still connecting is not mistaken for one whose Redis is down.
+   */
+  ready?: () => Promise<unknown>;
   now?: () => number;
 }
 
@@ -91,6 +96,7 @@ export class MetricsScheduler {
   private readonly syncIntervalMs: number;
   private readonly logger: MonitorLogger;
   private readonly runOnStart: boolean;
+  private readonly ready: (() => Promise<unknown>) | undefined;
   private readonly now: () => number;
   private readonly defs: Map<string, MetricDef>;
   private job: Cron | undefined;
@@ -120,6 +126,7 @@ export class MetricsScheduler {
     this.instanceId = options.instanceId ?? defaultInstanceId();
     this.logger = options.logger ?? silentLogger;
     this.runOnStart = options.runOnStart ?? true;
+    this.ready = options.ready;
     this.now = options.now ?? Date.now;
     this.defs = definitionsByName(this.sources.flatMap((s) => s.metrics));
   }
@@ -165,7 +172,8 @@ export class MetricsScheduler {
       this.timers.push(setInterval(() => void this.sync(), this.syncIntervalMs));
     for (const t of this.timers) t.unref();
     if (this.runOnStart) {
-      void this.sync().then(() => this.tick());
+      const ready = this.ready ? this.ready().catch(() => {}) : Promise.resolve();
+      void ready.then(() => this.sync()).then(() => this.tick());
     }
   }
 

@@ -11,7 +11,7 @@ import { createDefaultSources } from '../sources/defaults.ts';
 import type { SqlDialect } from '../sources/sql.ts';
 import type { MetricSource } from '../sources/types.ts';
 import { RedisLeaderLock } from './lock.ts';
-import { createMonitorRedis, type MonitorLogger } from './redis.ts';
+import { createMonitorRedis, type MonitorLogger, whenReady } from './redis.ts';
 import { defaultInstanceId, MetricsScheduler } from './scheduler.ts';
 import { MemorySnapshotStore, RedisSnapshotStore, type SnapshotStore } from './store.ts';
 
@@ -73,6 +73,7 @@ export function createCollection(options: CollectionOptions): Collection {
     for (const r of owned) r.disconnect();
   };
   try {
+    const lockRedis = metricsRedis;
     const prefix = options.keyPrefix ?? `${config.metrics.namespace || 'askproai'}:metrics:`;
     const store = metricsRedis
       ? new RedisSnapshotStore(metricsRedis, { key: `${prefix}snapshot` })
@@ -103,6 +104,7 @@ export function createCollection(options: CollectionOptions): Collection {
       instanceId,
       logger,
       runOnStart: options.runOnStart,
+      ready: lockRedis ? () => whenReady(lockRedis, 3000) : undefined,
     });
     return {
       scheduler,

@@ -10,8 +10,16 @@ export function databaseAlerts(ctx: Context): AlertDef[] {
   const t = config.thresholds;
   const r = recordedNames(ctx);
   const p = `p${num(config.quantile * 100)}`;
-  const connections = aggregate(catalog.databaseConnections, ['job'], sel(n.of(catalog.databaseConnections), job));
-  const max = aggregate(catalog.databaseMaxConnections, ['job'], sel(n.of(catalog.databaseMaxConnections), job));
+  const connections = aggregate(
+    catalog.databaseConnections,
+    ['job'],
+    sel(n.of(catalog.databaseConnections), job),
+  );
+  const max = aggregate(
+    catalog.databaseMaxConnections,
+    ['job'],
+    sel(n.of(catalog.databaseMaxConnections), job),
+  );
   return [
     {
       name: 'AskProAIDatabaseQueriesSlow',

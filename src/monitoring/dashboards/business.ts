@@ -13,7 +13,11 @@ export function businessDashboard(ctx: Context) {
   const bookings = sel(n.of(catalog.bookingsTotal), job);
   const calls = sel(n.of(catalog.callsTotal), job);
   const webhooks = sel(n.of(catalog.webhooksTotal), job);
-  const webhookErrors = sel(n.of(catalog.webhooksTotal), job, re('status', config.outcomes.webhookErrors.join('|')));
+  const webhookErrors = sel(
+    n.of(catalog.webhooksTotal),
+    job,
+    re('status', config.outcomes.webhookErrors.join('|')),
+  );
   const b = dashboard(ctx, BUSINESS_TITLE, 'Bookings, calls and webhooks across all tenants.')
     .withPanel(
       stat(ctx, {
@@ -50,7 +54,9 @@ export function businessDashboard(ctx: Context) {
         title: 'Calls by company (top 10)',
         description: 'Companies are tenant ids, never names.',
         unit: units.Short,
-        queries: [{ expr: orZero(`topk(10, ${sumBy(['company'], increase(calls, w))})`), legend: '{{company}}' }],
+        queries: [
+          { expr: orZero(`topk(10, ${sumBy(['company'], increase(calls, w))})`), legend: '{{company}}' },
+        ],
       }),
     )
     .withPanel(
@@ -66,7 +72,12 @@ export function businessDashboard(ctx: Context) {
         title: 'Webhooks by provider and status',
         description: 'Retell and Cal.com deliveries.',
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['provider', 'status'], increase(webhooks, w))), legend: '{{provider}} {{status}}' }],
+        queries: [
+          {
+            expr: orZero(sumBy(['provider', 'status'], increase(webhooks, w))),
+            legend: '{{provider}} {{status}}',
+          },
+        ],
       }),
     )
     .withPanel(
@@ -74,7 +85,12 @@ export function businessDashboard(ctx: Context) {
         title: 'Webhook errors by provider',
         description: `Deliveries ending ${config.outcomes.webhookErrors.join(', ')}.`,
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['provider', 'status'], increase(webhookErrors, w))), legend: '{{provider}} {{status}}' }],
+        queries: [
+          {
+            expr: orZero(sumBy(['provider', 'status'], increase(webhookErrors, w))),
+            legend: '{{provider}} {{status}}',
+          },
+        ],
       }),
     );
   return finish(b);

@@ -66,7 +66,12 @@ export function customerSuccessDashboard(ctx: Context) {
         title: 'Calls by status',
         description: 'Outcome of the selected tenants’ calls over time.',
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['company', 'status'], increase(calls(), '$__rate_interval'))), legend: '{{company}} {{status}}' }],
+        queries: [
+          {
+            expr: orZero(sumBy(['company', 'status'], increase(calls(), '$__rate_interval'))),
+            legend: '{{company}} {{status}}',
+          },
+        ],
       }),
     )
     .withPanel(
@@ -74,7 +79,12 @@ export function customerSuccessDashboard(ctx: Context) {
         title: 'Failed calls by tenant',
         description: 'Failures per tenant over time.',
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['company'], increase(calls(failed), '$__rate_interval'))), legend: '{{company}}' }],
+        queries: [
+          {
+            expr: orZero(sumBy(['company'], increase(calls(failed), '$__rate_interval'))),
+            legend: '{{company}}',
+          },
+        ],
       }),
     )
     .withPanel(
@@ -87,7 +97,10 @@ export function customerSuccessDashboard(ctx: Context) {
             expr: orZero(
               sumBy(
                 ['provider'],
-                increase(sel(n.of(catalog.webhooksTotal), job, re('status', o.webhookErrors.join('|'))), '$__rate_interval'),
+                increase(
+                  sel(n.of(catalog.webhooksTotal), job, re('status', o.webhookErrors.join('|'))),
+                  '$__rate_interval',
+                ),
               ),
             ),
             legend: '{{provider}}',

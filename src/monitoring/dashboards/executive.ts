@@ -22,7 +22,9 @@ export function executiveDashboard(ctx: Context) {
         unit: units.Short,
         queries: [
           {
-            expr: orZero(sumBy([], aggregate(catalog.bookingsToday, ['status'], sel(n.of(catalog.bookingsToday), job)))),
+            expr: orZero(
+              sumBy([], aggregate(catalog.bookingsToday, ['status'], sel(n.of(catalog.bookingsToday), job))),
+            ),
             legend: 'today',
           },
         ],
@@ -43,7 +45,12 @@ export function executiveDashboard(ctx: Context) {
         title: 'Active tenants',
         description: 'Companies with an active account.',
         unit: units.Short,
-        queries: [{ expr: orZero(aggregate(catalog.activeTenants, [], sel(n.of(catalog.activeTenants), job))), legend: 'tenants' }],
+        queries: [
+          {
+            expr: orZero(aggregate(catalog.activeTenants, [], sel(n.of(catalog.activeTenants), job))),
+            legend: 'tenants',
+          },
+        ],
         span: 4,
       }),
     )
@@ -52,7 +59,9 @@ export function executiveDashboard(ctx: Context) {
         title: 'Calls last 24 hours',
         description: 'All tenants.',
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy([], increase(sel(n.of(catalog.callsTotal), job), '1d'))), legend: '24 h' }],
+        queries: [
+          { expr: orZero(sumBy([], increase(sel(n.of(catalog.callsTotal), job), '1d'))), legend: '24 h' },
+        ],
         span: 4,
       }),
     )
@@ -76,7 +85,9 @@ export function executiveDashboard(ctx: Context) {
         title: 'Firing alerts',
         description: 'Alerts firing now (open incidents).',
         unit: units.Short,
-        queries: [{ expr: orZero(`count(${sel(external.alerts, eq('alertstate', 'firing'))})`), legend: 'firing' }],
+        queries: [
+          { expr: orZero(`count(${sel(external.alerts, eq('alertstate', 'firing'))})`), legend: 'firing' },
+        ],
         steps: [[1, 'red']],
         span: 4,
       }),

@@ -8,6 +8,11 @@ import { executiveDashboard } from './executive.ts';
 import { systemDashboard } from './system.ts';
 
 export function dashboards(ctx: Context): Record<string, Dashboard> {
-  const all = [systemDashboard(ctx), businessDashboard(ctx), customerSuccessDashboard(ctx), executiveDashboard(ctx)];
+  const all = [
+    systemDashboard(ctx),
+    businessDashboard(ctx),
+    customerSuccessDashboard(ctx),
+    executiveDashboard(ctx),
+  ];
   return Object.fromEntries(all.map((d) => [`${uidFor(d.title ?? '')}.json`, d]));
 }

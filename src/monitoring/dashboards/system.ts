@@ -31,7 +31,8 @@ export function systemDashboard(ctx: Context) {
   const w = '$__rate_interval';
   const api = config.selectors.api;
   const requests = (...m: string[]) => sel(n.of(catalog.httpRequestsTotal), job, inst, api, ...m);
-  const cluster = (def: Parameters<typeof aggregate>[0], by: string[]) => aggregate(def, by, sel(n.of(def), job));
+  const cluster = (def: Parameters<typeof aggregate>[0], by: string[]) =>
+    aggregate(def, by, sel(n.of(def), job));
   const [p95, reqRate, queues, dbConns, bookingsToday, errorRate] = SPEC_PANELS;
 
   const b = dashboard(ctx, SYSTEM_TITLE, 'Service health: the SLAs of the platform at a glance.')
@@ -69,7 +70,8 @@ export function systemDashboard(ctx: Context) {
     .withPanel(
       timeseries(ctx, {
         title: dbConns,
-        description: 'Connections open on the database server and its max_connections (0 until a collector reports).',
+        description:
+          'Connections open on the database server and its max_connections (0 until a collector reports).',
         unit: units.Short,
         queries: [
           { expr: orZero(cluster(catalog.databaseConnections, [])), legend: 'open' },
@@ -82,7 +84,9 @@ export function systemDashboard(ctx: Context) {
         title: bookingsToday,
         description: 'Bookings created since local midnight, all statuses.',
         unit: units.Short,
-        queries: [{ expr: orZero(sumBy([], cluster(catalog.bookingsToday, ['status']))), legend: 'bookings' }],
+        queries: [
+          { expr: orZero(sumBy([], cluster(catalog.bookingsToday, ['status']))), legend: 'bookings' },
+        ],
       }),
     )
     .withPanel(
@@ -116,7 +120,9 @@ export function systemDashboard(ctx: Context) {
         title: 'Requests by endpoint and status',
         description: 'Status 499: the client went away before the answer.',
         unit: units.RequestsPerSecond,
-        queries: [{ expr: sumBy(['endpoint', 'status'], rate(requests(), w)), legend: '{{endpoint}} {{status}}' }],
+        queries: [
+          { expr: sumBy(['endpoint', 'status'], rate(requests(), w)), legend: '{{endpoint}} {{status}}' },
+        ],
       }),
     )
     .withPanel(
@@ -184,7 +190,9 @@ export function systemDashboard(ctx: Context) {
         title: 'Queue jobs by state',
         description: 'Platform-wide job counts per queue and state.',
         unit: units.Short,
-        queries: [{ expr: orZero(cluster(catalog.queueJobs, ['queue', 'state'])), legend: '{{queue}} {{state}}' }],
+        queries: [
+          { expr: orZero(cluster(catalog.queueJobs, ['queue', 'state'])), legend: '{{queue}} {{state}}' },
+        ],
       }),
     )
     .withPanel(
@@ -193,7 +201,10 @@ export function systemDashboard(ctx: Context) {
         description: `Jobs over ${num(t.jobTimeoutSeconds)} s count as timeouts.`,
         unit: units.Seconds,
         queries: [
-          { expr: quantile(n, catalog.queueJobDuration, config.quantile, ['queue'], [job, inst], w), legend: '{{queue}}' },
+          {
+            expr: quantile(n, catalog.queueJobDuration, config.quantile, ['queue'], [job, inst], w),
+            legend: '{{queue}}',
+          },
           {
             expr: orZero(sumBy(['queue'], increase(sel(n.of(catalog.queueJobTimeouts), job, inst), w))),
             legend: 'timeouts {{queue}}',
@@ -265,7 +276,8 @@ export function systemDashboard(ctx: Context) {
     .withPanel(
       timeseries(ctx, {
         title: 'Label values folded or altered',
-        description: 'Recordings folded into the overflow series or altered by the label guard (PII, length).',
+        description:
+          'Recordings folded into the overflow series or altered by the label guard (PII, length).',
         unit: units.Short,
         queries: [
           {
@@ -273,7 +285,9 @@ export function systemDashboard(ctx: Context) {
             legend: 'overflow {{metric}}',
           },
           {
-            expr: orZero(sumBy(['metric', 'reason'], increase(sel(n.of(catalog.metricsDroppedLabels), job, inst), w))),
+            expr: orZero(
+              sumBy(['metric', 'reason'], increase(sel(n.of(catalog.metricsDroppedLabels), job, inst), w)),
+            ),
             legend: '{{reason}} {{metric}}',
           },
         ],

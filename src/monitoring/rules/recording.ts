@@ -32,9 +32,13 @@ export function recordingRules(ctx: Context): RecordingRule[] {
   const q = config.quantile;
   const w = config.windows.rate;
   const r = recordedNames(ctx);
-  const requests = (...m: string[]) => rate(sel(n.of(catalog.httpRequestsTotal), job, config.selectors.api, ...m), w);
+  const requests = (...m: string[]) =>
+    rate(sel(n.of(catalog.httpRequestsTotal), job, config.selectors.api, ...m), w);
   return [
-    { record: r.apiLatency, expr: quantile(n, catalog.httpRequestDuration, q, ['job'], [job, config.selectors.api], w) },
+    {
+      record: r.apiLatency,
+      expr: quantile(n, catalog.httpRequestDuration, q, ['job'], [job, config.selectors.api], w),
+    },
     {
       record: r.apiLatencyByEndpoint,
       expr: quantile(n, catalog.httpRequestDuration, q, ['job', 'endpoint'], [job, config.selectors.api], w),

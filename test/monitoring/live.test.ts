@@ -1,0 +1,368 @@
+// The generated stack, live on loopback: the service as a real process, Prometheus running the generated
+// prometheus.yml (rendered by the generated entrypoint, with remote_write to VictoriaMetrics) and the
+// generated rules, Alertmanager running the generated routing and templates, node and redis exporters,
+// and local Slack and SMTP sinks. Test overrides: scrape/evaluation intervals, rate windows and `for:`
+// (seconds instead of minutes), and the addresses of targets, sinks and secret files.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { alertmanagerTemplates, TEMPLATE_FILE } from '../../src/monitoring/alertmanager.ts';
+import { createContext } from '../../src/monitoring/context.ts';
+import { panelQueries } from '../../src/monitoring/dashboards/common.ts';
+import { dashboards } from '../../src/monitoring/dashboards/index.ts';
+import { SPEC_PANELS } from '../../src/monitoring/dashboards/system.ts';
+import { paths } from '../../src/monitoring/generate.ts';
+import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
+import { redisUrl } from '../support/env.ts';
+import { type Exporter, startNodeExporter, startRedisExporter } from '../support/exporters.ts';
+import { withFreePort } from '../support/ports.ts';
+import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/processes.ts';
+import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
+import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '../support/sinks.ts';
+import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria.ts';
+import { sleep, waitFor } from '../support/wait.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const read = (p: string) => readFile(join(ROOT, p), 'utf8');
+const TOKEN = randomBytes(24).toString('hex');
+/** Rate windows and `for:` in the generated rules are minutes; the live stack runs them in seconds. */
+const WINDOW = '5s';
+const FOR = '1s';
+
+type Yaml = Record<string, unknown>;
+type RuleFile = { groups: { name: string; rules: (Yaml & { expr: string; for?: string })[] }[] };
+
+/** The generated rule file with windows and `for:` shortened for a run measured in seconds. */
+async function fastRules(path: string): Promise<string> {
+  const file = parse(await read(path)) as RuleFile;
+  for (const group of file.groups) {
+    for (const rule of group.rules) {
+      rule.expr = rule.expr.replace(/\[\d+m\]/g, `[${WINDOW}]`);
+      if (rule.for !== undefined) rule.for = FOR;
+    }
+  }
+  return stringify(file);
+}
+
+let service: ManagedProcess;
+let servicePort: number;
+let slack: SlackSink;
+let smtp: SmtpSink;
+let am: Alertmanager;
+let prom: Prometheus;
+let vm: VictoriaMetrics;
+let nodeExporter: Exporter;
+let redisExporter: Exporter;
+let promStartedAt: number;
+
+async function hit(path: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${servicePort}${path}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Keeps `workers` requests to `path` in flight until `stop()`; returns the number made. */
+function drive(path: string, workers: number) {
+  let running = true;
+  let count = 0;
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      await hit(path).catch(() => undefined);
+      count++;
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return count;
+    },
+  };
+}
+
+before(async () => {
+  [slack, smtp, vm, nodeExporter, redisExporter] = await Promise.all([
+    startSlackSink(),
+    startSmtpSink(),
+    startVictoriaMetrics(),
+    startNodeExporter(),
+    startRedisExporter(redisUrl()),
+  ]);
+  const dataDir = await makeTempDir('live-service');
+  service = await withFreePort(async (port) => {
+    servicePort = port;
+    return spawnProcess(process.execPath, [join(ROOT, 'bin/askproai.js'), 'serve'], {
+      name: 'askproai serve',
+      cwd: ROOT,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        METRICS_AUTH_TOKEN: TOKEN,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: `sqlite:${join(dataDir, 'askproai.sqlite')}`,
+      },
+      tempDirs: [dataDir],
+      readyUrl: `http://127.0.0.1:${port}/api/health`,
+      timeoutMs: 60_000,
+    });
+  });
+
+  // Alertmanager: the generated routing; Slack and SMTP point at the sinks, secrets in files as in production.
+  const amYaml = parse(await read(paths.alertmanager)) as Yaml & {
+    global: Yaml;
+    route: Yaml;
+    templates: string[];
+    receivers: { slack_configs?: Yaml[] }[];
+  };
+  am = await startAlertmanager({
+    templates: {
+      [TEMPLATE_FILE]: alertmanagerTemplates(),
+      slack_webhook_url: slack.url,
+      smtp_password: 'smtp-secret',
+    },
+    configYaml: ({ dir }) => {
+      amYaml.global.smtp_smarthost = smtp.smarthost;
+      amYaml.global.smtp_require_tls = false;
+      amYaml.global.smtp_auth_password_file = join(dir, 'smtp_password');
+      amYaml.templates = [join(dir, '*.tmpl')];
+      Object.assign(amYaml.route, { group_wait: '1s', group_interval: '1s', repeat_interval: '1h' });
+      for (const r of amYaml.receivers)
+        for (const s of r.slack_configs ?? []) s.api_url_file = join(dir, 'slack_webhook_url');
+      return stringify(amYaml);
+    },
+  });
+
+  // Prometheus: the generated config as its entrypoint renders it with remote_write switched on.
+  const { stdout: rendered } = await run('sh', [join(ROOT, paths.prometheusEntrypoint), 'render'], {
+    env: {
+      PATH: process.env.PATH,
+      PROMETHEUS_CONFIG_SOURCE: join(ROOT, paths.prometheus),
+      PROMETHEUS_REMOTE_WRITE_URL: vm.writeUrl,
+    },
+  });
+  const promYaml = parse(rendered) as Yaml & {
+    global: Yaml;
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    scrape_configs: (Yaml & {
+      job_name: string;
+      static_configs?: { targets: string[] }[];
+      authorization?: Yaml;
+    })[];
+    remote_write: unknown[];
+  };
+  assert.equal(promYaml.remote_write.length, 1);
+  const ctx = createContext();
+  const targets: Record<string, string> = {
+    [ctx.config.jobs.service]: `127.0.0.1:${servicePort}`,
+    [ctx.config.jobs.node]: nodeExporter.target,
+    [ctx.config.jobs.redis]: redisExporter.target,
+  };
+  const [recording, alerts] = await Promise.all([
+    fastRules(paths.recordingRules),
+    fastRules(paths.alertRules),
+  ]);
+  prom = await startPrometheus({
+    ruleFiles: { 'recording.yml': recording, 'alerts.yml': alerts },
+    files: { metrics_token: TOKEN },
+    configYaml: ({ dir, port }) => {
+      Object.assign(promYaml.global, {
+        scrape_interval: '1s',
+        scrape_timeout: '1s',
+        evaluation_interval: '1s',
+      });
+      promYaml.rule_files = [join(dir, 'recording.yml'), join(dir, 'alerts.yml')];
+      promYaml.alerting.alertmanagers[0]!.static_configs[0]!.targets = [`127.0.0.1:${am.port}`];
+      targets[ctx.config.jobs.prometheus] = `127.0.0.1:${port}`;
+      promYaml.scrape_configs = promYaml.scrape_configs
+        .filter((s) => targets[s.job_name] !== undefined)
+        .map((s) => ({
+          ...s,
+          static_configs: [{ targets: [targets[s.job_name]!] }],
+          ...(s.authorization
+            ? { authorization: { ...s.authorization, credentials_file: join(dir, 'metrics_token') } }
+            : {}),
+        }));
+      return stringify(promYaml);
+    },
+  });
+  promStartedAt = Date.now() / 1000;
+});
+
+after(async () => {
+  await Promise.allSettled([
+    prom?.stop(),
+    am?.stop(),
+    vm?.stop(),
+    service?.stop(),
+    nodeExporter?.stop(),
+    redisExporter?.stop(),
+  ]);
+  await Promise.allSettled([slack?.stop(), smtp?.stop()]);
+});
+
+const ALERT = 'AskProAIApiLatencyHigh';
+const isFor = (alert: string, status: 'FIRING' | 'RESOLVED') => (text: string) =>
+  text.includes(alert) && text.includes(`[${status}`);
+
+describe('the alert chain, live', { timeout: 180_000 }, () => {
+  test('every target is scraped, the service with its bearer token', async () => {
+    const targets = await prom.waitFor(
+      async () => {
+        const t = await prom.targets();
+        return t.length === 4 && t.every((x) => x.health === 'up') ? t : undefined;
+      },
+      30_000,
+      'all four targets up',
+    );
+    assert.deepEqual(targets.map((t) => t.labels.job).sort(), ['askproai', 'node', 'prometheus', 'redis']);
+  });
+
+  test('slow requests fire the API latency alert: Slack and e-mail name it, then it resolves', async () => {
+    const slow = drive('/api/demo/slow?ms=800', 4);
+    let firingSlack: Awaited<ReturnType<SlackSink['waitFor']>>;
+    let firingMail: Awaited<ReturnType<SmtpSink['waitFor']>>;
+    try {
+      firingSlack = await slack.waitFor(
+        (m) => isFor(ALERT, 'FIRING')(m.body.attachments?.[0]?.title ?? ''),
+        60_000,
+      );
+      firingMail = await smtp.waitFor((m) => isFor(ALERT, 'FIRING')(m.subject), 30_000);
+    } finally {
+      assert.ok((await slow.stop()) > 0);
+    }
+    const attachment = firingSlack.body.attachments![0]!;
+    // The warning is inhibited by the critical alert of the same name: the message is about the critical one.
+    assert.equal(attachment.title, `[FIRING:1] ${ALERT} (critical) on askproai`);
+    assert.equal(attachment.color, 'danger');
+    assert.match(attachment.text ?? '', /API p95 response time is above its SLA\./);
+    assert.match(attachment.text ?? '', /The API p95 response time of askproai is 0\.\d\d s/);
+    assert.match(
+      attachment.text ?? '',
+      /Runbook: https:\/\/github\.com\/.+\/docs\/runbooks\.md#askproaiapilatencyhigh/,
+    );
+    assert.equal(firingSlack.body.channel, '#askproai-alerts');
+    assert.equal(firingMail.subject, `[FIRING:1] ${ALERT} (critical) on askproai`);
+    assert.deepEqual(firingMail.to, ['oncall@askproai.de']);
+    assert.equal(firingMail.user, 'alertmanager@askproai.de');
+    assert.match(firingMail.text, /Runbook: https:\/\/.+#askproaiapilatencyhigh/);
+    assert.match(firingMail.html, /<h3>Firing<\/h3>/);
+
+    // No more slow requests: the quantile has no data in its window and the alert resolves.
+    const resolvedSlack = await slack.waitFor(
+      (m) => isFor(ALERT, 'RESOLVED')(m.body.attachments?.[0]?.title ?? ''),
+      60_000,
+    );
+    assert.equal(resolvedSlack.body.attachments![0]!.color, 'good');
+    assert.match(resolvedSlack.body.attachments![0]!.text ?? '', /\*Resolved\*/);
+    const resolvedMail = await smtp.waitFor((m) => isFor(ALERT, 'RESOLVED')(m.subject), 30_000);
+    assert.match(resolvedMail.text, /Resolved:/);
+  });
+
+  test('every rule group evaluates without errors', async () => {
+    const groups = (await prom.rules()) as {
+      name: string;
+      rules: { name: string; health: string; lastError?: string }[];
+    }[];
+    assert.ok(groups.length >= 7);
+    for (const g of groups) {
+      for (const r of g.rules) assert.equal(r.health, 'ok', `${g.name}/${r.name}: ${r.lastError}`);
+    }
+  });
+
+  test('rare-thing panels show 0, not "no data", before anything happened', async () => {
+    const system = dashboards(createContext())['askproai-system.json']!;
+    const queries = panelQueries(system).filter((q) =>
+      ['Error Rate', 'Queue Sizes', 'Bookings Today'].includes(q.panel),
+    );
+    assert.equal(queries.length, 3);
+    for (const q of queries) {
+      // Evaluated at Prometheus' start: no sample of the service exists yet.
+      const result = await prom.query(substitute(q.expr), promStartedAt - 1);
+      assert.deepEqual(
+        result.map((s) => s.value[1]),
+        ['0'],
+        `${q.panel}: ${JSON.stringify(result)}`,
+      );
+    }
+  });
+
+  test('every panel query of every dashboard runs after traffic; the six spec panels return data', async () => {
+    const normal = drive('/api/bookings/42', 2);
+    for (let i = 0; i < 5; i++) assert.equal(await hit('/api/fail'), 500);
+    await sleep(3_000);
+    await normal.stop();
+    // Let the last requests be scraped and the recording rules run.
+    await prom.waitFor(
+      async () =>
+        (await prom.query('job:askproai_http_request_duration_seconds:p95_5m')).length > 0 || undefined,
+      15_000,
+      'the recorded p95',
+    );
+    let checked = 0;
+    const specSeries = new Map<string, number>(SPEC_PANELS.map((p) => [p, 0]));
+    for (const [file, d] of Object.entries(dashboards(createContext()))) {
+      for (const q of panelQueries(d)) {
+        const result = await prom.query(substitute(q.expr)).catch((error: Error) => {
+          throw new Error(`${file} / ${q.panel}: ${error.message}\n${q.expr}`);
+        });
+        checked++;
+        if (file === 'askproai-system.json' && specSeries.has(q.panel)) {
+          specSeries.set(q.panel, specSeries.get(q.panel)! + result.length);
+        }
+      }
+    }
+    assert.ok(checked > 40, `only ${checked} queries`);
+    for (const [panel, n] of specSeries) assert.ok(n > 0, `spec panel "${panel}" returned no data`);
+    // The failures were recorded and scraped (a counter born at 5 has no increase, so read it directly).
+    const errors = await prom.query('sum(askproai_http_requests_total{endpoint="/api/fail",status="500"})');
+    assert.ok(Number(errors[0]?.value[1]) >= 5, JSON.stringify(errors));
+  });
+
+  test('remote write: the samples reach VictoriaMetrics', async () => {
+    const series = await waitFor(
+      async () => {
+        await vm.flush();
+        const r = await vm.query('sum by (job) (askproai_http_requests_total)');
+        return r.length > 0 ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'askproai_http_requests_total in VictoriaMetrics' },
+    );
+    assert.equal(series[0]!.metric.job, 'askproai');
+    assert.ok(Number(series[0]!.value[1]) > 0);
+  });
+
+  test('a service that refuses scrapes (wrong token) fires TargetDown to Slack and e-mail', async () => {
+    await writeFile(join(prom.dir, 'metrics_token'), 'not-the-token\n');
+    const message = await slack.waitFor(
+      (m) => isFor('TargetDown', 'FIRING')(m.body.attachments?.[0]?.title ?? ''),
+      60_000,
+    );
+    assert.equal(message.body.attachments![0]!.title, '[FIRING:1] TargetDown (critical) on askproai');
+    assert.match(
+      message.body.attachments![0]!.text ?? '',
+      new RegExp(`askproai target 127\\.0\\.0\\.1:${servicePort} has been down`),
+    );
+    const mail = await smtp.waitFor((m) => isFor('TargetDown', 'FIRING')(m.subject), 30_000);
+    assert.match(mail.subject, /TargetDown \(critical\) on askproai/);
+    const [target] = (await prom.targets()).filter((t) => t.labels.job === 'askproai');
+    assert.match(target!.lastError, /401/);
+  });
+});
+
+/** Grafana's variables as the live test fills them in. */
+function substitute(expr: string): string {
+  return expr
+    .replaceAll('$__rate_interval', '10s')
+    .replaceAll('$__range', '5m')
+    .replaceAll('$instance', '.*')
+    .replaceAll('$tenant', '.*');
+}
