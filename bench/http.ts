@@ -57,8 +57,8 @@ const REQUESTS = [
 
 const CONNECTIONS = 10;
 const warmupSeconds = pick(1, 3);
-const roundSeconds = pick(2, 5);
-const rounds = pick(2, 5);
+const roundSeconds = pick(2, 4);
+const rounds = pick(2, 7);
 
 const key = (v: Variant) => `${v.framework}/${v.variant}`;
 

@@ -37,7 +37,10 @@ async function readDatabase(sleep: boolean): Promise<number> {
   return 1;
 }
 
-function setup(render?: () => Promise<string>): { registry: Registry; listen: () => Promise<{ server: Server; url: string }> } {
+function setup(render?: () => Promise<string>): {
+  registry: Registry;
+  listen: () => Promise<{ server: Server; url: string }>;
+} {
   const registry = new Registry();
   registerRuntimeMetrics(registry);
   const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN], render });
@@ -108,7 +111,10 @@ function report(name: string, times: number[]): void {
   let sleeping = false;
   let registryRef: Registry | undefined;
   const { registry, listen } = setup(async () => {
-    registryRef!.gauge(catalog.databaseConnections).get().set(await readDatabase(sleeping));
+    registryRef!
+      .gauge(catalog.databaseConnections)
+      .get()
+      .set(await readDatabase(sleeping));
     return registryRef!.expose('text');
   });
   registryRef = registry;
@@ -116,7 +122,10 @@ function report(name: string, times: number[]): void {
   await scrapeTimes(url, 20);
   report('direct query in the scrape, database idle', await scrapeTimes(url, SCRAPES));
   sleeping = true;
-  report(`direct query in the scrape, database sleeping ${SLEEP_S} s`, await scrapeTimes(url, DIRECT_SLEEPING_SCRAPES));
+  report(
+    `direct query in the scrape, database sleeping ${SLEEP_S} s`,
+    await scrapeTimes(url, DIRECT_SLEEPING_SCRAPES),
+  );
   server.close();
 }
 

@@ -47,8 +47,7 @@ export interface FamilyDump {
 
 /** The registry's families as plain data (collect hooks run first, so runtime gauges are current). */
 export function dumpRegistry(registry: Registry): FamilyDump[] {
-  // Registry has no public refresh; a text exposition runs its collect hooks.
-  registry.expose('text');
+  registry.refresh();
   const out: FamilyDump[] = [];
   for (const f of registry.all()) {
     if (f.series.size === 0) continue;

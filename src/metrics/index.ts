@@ -13,3 +13,7 @@ export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
 export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';
 export { registerRuntimeMetrics } from './runtime.ts';
 export { createMetrics, type Metrics } from './setup.ts';
+export * from './sources/index.ts';
+export * from './schedule/index.ts';
+export * from './instrument/index.ts';
+export * from './cluster.ts';

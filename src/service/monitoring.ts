@@ -44,7 +44,10 @@ export interface ServiceMonitoringOptions {
   /** pino or anything with info/warn/error(obj, msg). */
   logger?: MonitorLogger;
   /** Timing overrides (short schedules and lock expiries in tests); production uses config. */
-  tuning?: Pick<CollectionOptions, 'cron' | 'lockTtlMs' | 'syncIntervalMs' | 'maxBackoffMs' | 'keyPrefix' | 'instanceId'>;
+  tuning?: Pick<
+    CollectionOptions,
+    'cron' | 'lockTtlMs' | 'syncIntervalMs' | 'maxBackoffMs' | 'keyPrefix' | 'instanceId'
+  >;
 }
 
 export interface ServiceMonitoring {

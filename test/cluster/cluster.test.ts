@@ -61,19 +61,30 @@ test('counters and histograms summed exactly, cluster gauges taken once, process
   }
   assert.ok(pids.size >= 2, `requests reached ${pids.size} worker(s)`);
 
-  const res = await fetch(`http://127.0.0.1:${metricsP}/api/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${metricsP}/api/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   assert.equal(res.status, 200);
   const text = await res.text();
   assert.equal(value(text, 'askproai_bookings_total{status="confirmed",source="phone"}'), bookings);
   assert.equal(value(text, 'askproai_bookings_total{status="cancelled",source="web"}'), 0);
-  assert.equal(value(text, 'askproai_webhooks_total{provider="retell",event="call_ended",status="success"}'), requests);
+  assert.equal(
+    value(text, 'askproai_webhooks_total{provider="retell",event="call_ended",status="success"}'),
+    requests,
+  );
   const h = 'askproai_webhook_processing_duration_seconds';
   assert.equal(value(text, `${h}_count{provider="retell",event="call_ended"}`), requests);
   assert.equal(value(text, `${h}_sum{provider="retell",event="call_ended"}`), seconds);
   // n/4 seconds: n=1 lands in le=0.25, n=2 in le=0.5, n=3 and 4 in le=1, n=5 in le=2.5.
   assert.equal(value(text, `${h}_bucket{provider="retell",event="call_ended",le="0.25"}`), byN.get(1));
-  assert.equal(value(text, `${h}_bucket{provider="retell",event="call_ended",le="0.5"}`), byN.get(1)! + byN.get(2)!);
-  assert.equal(value(text, `${h}_bucket{provider="retell",event="call_ended",le="1"}`), requests - byN.get(5)!);
+  assert.equal(
+    value(text, `${h}_bucket{provider="retell",event="call_ended",le="0.5"}`),
+    byN.get(1)! + byN.get(2)!,
+  );
+  assert.equal(
+    value(text, `${h}_bucket{provider="retell",event="call_ended",le="1"}`),
+    requests - byN.get(5)!,
+  );
   assert.equal(value(text, `${h}_bucket{provider="retell",event="call_ended",le="+Inf"}`), requests);
   // Every worker serves the same platform-wide queue size: shown once, not four times.
   assert.equal(value(text, 'askproai_queue_size{queue="default"}'), 42);

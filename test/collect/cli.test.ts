@@ -10,6 +10,8 @@ import { openDatabase } from '../../src/metrics/sources/connect.ts';
 import { redisUrl } from '../support/env.ts';
 import { freePort } from '../support/ports.ts';
 import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/processes.ts';
+import { startPrometheus } from '../support/prometheus.ts';
+import { waitFor } from '../support/wait.ts';
 import { createContractTables, insertBookings, insertCompanies } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +43,12 @@ describe('askproai CLI', () => {
   let dbUrl: string;
   const namespace = `t${randomBytes(4).toString('hex')}`;
   const metricsRedis = new Redis(`${redisUrl()}/2`, { maxRetriesPerRequest: 1 });
-  const withRedis = () => ({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl(), METRICS_NAMESPACE: namespace, METRICS_QUEUES: 'list:none' });
+  const withRedis = () => ({
+    DATABASE_URL: dbUrl,
+    REDIS_URL: redisUrl(),
+    METRICS_NAMESPACE: namespace,
+    METRICS_QUEUES: 'list:none',
+  });
   let instance: ManagedProcess | undefined;
 
   before(async () => {
@@ -54,7 +61,9 @@ describe('askproai CLI', () => {
       { id: 'cmp_b', is_active: 1 },
       { id: 'cmp_c', is_active: 1 },
     ]);
-    await insertBookings(db.db, [{ id: 1, company_id: 'cmp_a', status: 'confirmed', source: 'phone', created_at: Date.now() }]);
+    await insertBookings(db.db, [
+      { id: 1, company_id: 'cmp_a', status: 'confirmed', source: 'phone', created_at: Date.now() },
+    ]);
     await db.close();
   });
   after(async () => {
@@ -75,7 +84,9 @@ describe('askproai CLI', () => {
 
   test('a collector that fails makes the exit code non-zero, without the password in the output', async () => {
     const port = await freePort();
-    const r = await cli(['metrics:collect', '--immediate'], { DATABASE_URL: `postgres://app:hunter2@127.0.0.1:${port}/app` });
+    const r = await cli(['metrics:collect', '--immediate'], {
+      DATABASE_URL: `postgres://app:hunter2@127.0.0.1:${port}/app`,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^tenants\s+error\s+0\s/m);
     assert.match(r.stderr, /collector\(s\) failed: .*tenants/);
@@ -138,11 +149,47 @@ describe('askproai CLI', () => {
     assert.match(ok!.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
     assert.match(ok!.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
 
+    // With PROMETHEUS_URL: the service's target must be up in a real Prometheus.
+    const prom = await startPrometheus({
+      configYaml: `global: { scrape_interval: 1s }
+scrape_configs:
+  - job_name: askproai
+    metrics_path: /api/metrics
+    authorization: { type: Bearer, credentials_file: token }
+    static_configs: [{ targets: ['127.0.0.1:${port}'] }]
+`,
+      files: { token },
+    });
+    try {
+      await waitFor(async () => (await prom.targets()).some((t) => t.health === 'up'), {
+        what: 'Prometheus to scrape the instance',
+        timeoutMs: 20_000,
+      });
+      const withProm = await cli(['monitoring:doctor'], { ...env, PROMETHEUS_URL: prom.url });
+      assert.equal(withProm.code, 0, withProm.stdout);
+      assert.match(
+        withProm.stdout,
+        /^OK\s+Prometheus .*target http:\/\/127\.0\.0\.1:\d+\/api\/metrics is up/m,
+      );
+      const otherPort = String(await freePort());
+      const missing = await cli(['monitoring:doctor'], { ...env, PORT: otherPort, PROMETHEUS_URL: prom.url });
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stdout,
+        /^FAIL\s+Prometheus .*no target scrapes 127\.0\.0\.1:\d+\/api\/metrics\n\s+fix: add the service/m,
+      );
+    } finally {
+      await prom.stop();
+    }
+
     const wrongToken = await cli(['monitoring:doctor'], { ...env, METRICS_AUTH_TOKEN: 'x'.repeat(32) });
     assert.equal(wrongToken.code, 1);
     assert.match(wrongToken.stdout, /^FAIL\s+Endpoint .*token rejected \(401\)\n\s+fix: /m);
 
-    const noRedis = await cli(['monitoring:doctor'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const noRedis = await cli(['monitoring:doctor'], {
+      ...env,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     assert.equal(noRedis.code, 1);
     assert.match(noRedis.stdout, /^FAIL\s+Redis for metrics at .*not reachable/m);
     assert.match(noRedis.stdout, /fix: start Redis or correct REDIS_URL/);

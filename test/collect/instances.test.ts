@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { openDatabase } from '../../src/metrics/sources/connect.ts';
 import { redisKeyPrefix } from '../support/databases.ts';
 import { redisUrl } from '../support/env.ts';
 import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 import { createContractTables, insertCompanies } from './support.ts';
-import { openDatabase } from '../../src/metrics/sources/connect.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/instance.ts', import.meta.url));
 const TOKEN = 'instances-test-token';
@@ -39,7 +39,9 @@ async function state(i: Instance): Promise<{ instance: string; runs: number; lea
 }
 
 async function scrape(i: Instance): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${i.port}/api/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${i.port}/api/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -105,7 +107,10 @@ describe('two instances sharing Redis', () => {
   test('only the lock holder collects; both serve identical gauges', async () => {
     const a = await startInstance(env);
     instances.push(a);
-    await waitFor(async () => (await state(a)).runs >= 1, { what: 'the first instance to collect', timeoutMs: 15_000 });
+    await waitFor(async () => (await state(a)).runs >= 1, {
+      what: 'the first instance to collect',
+      timeoutMs: 15_000,
+    });
     const b = await startInstance(env);
     instances.push(b);
 
@@ -134,7 +139,10 @@ describe('two instances sharing Redis', () => {
 
     // Several cycles later the follower still has not collected once.
     const before = (await state(a)).runs;
-    await waitFor(async () => (await state(a)).runs >= before + 3, { what: 'three more cycles', timeoutMs: 15_000 });
+    await waitFor(async () => (await state(a)).runs >= before + 3, {
+      what: 'three more cycles',
+      timeoutMs: 15_000,
+    });
     const [fa, fb] = await Promise.all([state(a), state(b)]);
     assert.equal(fb.runs, 0, 'the follower never collected');
     assert.equal(fa.leader, true);
@@ -146,7 +154,10 @@ describe('two instances sharing Redis', () => {
     const sb = await state(b);
     a.proc.kill('SIGKILL');
     await a.proc.exited;
-    await waitFor(async () => (await state(b)).runs >= 1, { what: 'the survivor to take over', timeoutMs: 15_000 });
+    await waitFor(async () => (await state(b)).runs >= 1, {
+      what: 'the survivor to take over',
+      timeoutMs: 15_000,
+    });
     assert.equal(await metricsRedis.get(`${prefix}leader`), sb.instance);
     await redis.rpush(listKey, 'd', 'e');
     await waitFor(async () => value(await scrape(b), `askproai_queue_size{queue="${listKey}"}`) === 5, {

@@ -11,9 +11,9 @@ import { loadConfig } from '../../src/config.ts';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import { createCollection } from '../../src/metrics/schedule/setup.ts';
 import { type OpenedDatabase, openDatabase } from '../../src/metrics/sources/connect.ts';
+import { type RedisServer, startRedis } from '../support/databases.ts';
 import { freePort } from '../support/ports.ts';
 import { makeTempDir } from '../support/processes.ts';
-import { type RedisServer, startRedis } from '../support/databases.ts';
 import { waitFor } from '../support/wait.ts';
 import { createContractTables, insertCompanies } from './support.ts';
 
@@ -57,11 +57,17 @@ describe('Redis outages', () => {
     });
     collection.scheduler.start();
     try {
-      await waitFor(() => collection.scheduler.runs >= 2, { what: 'two runs without Redis', timeoutMs: 15_000 });
+      await waitFor(() => collection.scheduler.runs >= 2, {
+        what: 'two runs without Redis',
+        timeoutMs: 15_000,
+      });
       const text = registry.expose();
       assert.equal(line(text, 'askproai_active_tenants'), 2);
       assert.ok(line(text, 'askproai_metrics_collection_errors_total{collector="queues"}')! >= 2);
-      assert.equal(line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="queues"}'), undefined);
+      assert.equal(
+        line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="queues"}'),
+        undefined,
+      );
       const queues = collection.scheduler.current!.collectors.find((c) => c.name === 'queues')!;
       assert.equal(queues.status, 'error');
       assert.match(queues.error!, /not connected/);
@@ -133,7 +139,8 @@ describe('Redis outages', () => {
         text = registry.expose();
         assert.equal(line(text, 'askproai_queue_size{queue="jobs"}'), 6);
         assert.ok(
-          line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="queues"}')! > lastGood / 1000,
+          line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="queues"}')! >
+            lastGood / 1000,
         );
         await waitFor(() => scheduler.isLeader === true, { what: 'the lock to be held again' });
       } finally {

@@ -6,7 +6,11 @@ import { catalog } from '../../src/metrics/catalog.ts';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import { MetricsScheduler } from '../../src/metrics/schedule/scheduler.ts';
 import { queuesSource } from '../../src/metrics/sources/queues.ts';
-import { type MetricSource, notConfiguredSource, SourceConfigError } from '../../src/metrics/sources/types.ts';
+import {
+  type MetricSource,
+  notConfiguredSource,
+  SourceConfigError,
+} from '../../src/metrics/sources/types.ts';
 import { redisKeyPrefix } from '../support/databases.ts';
 import { redisUrl } from '../support/env.ts';
 import { waitFor } from '../support/wait.ts';
@@ -41,7 +45,11 @@ describe('MetricsScheduler', () => {
         return new Promise(() => {}); // never settles, like a query against a stuck server
       },
     };
-    const scheduler = new MetricsScheduler({ registry, sources: [hanging, constantSource('tenants', 7)], timeoutMs: 60_000 });
+    const scheduler = new MetricsScheduler({
+      registry,
+      sources: [hanging, constantSource('tenants', 7)],
+      timeoutMs: 60_000,
+    });
     const outcome = await scheduler.collect();
     const byName = new Map(outcome.snapshot!.collectors.map((c) => [c.name, c]));
     assert.equal(byName.get('hanging')!.status, 'timeout');
@@ -52,8 +60,13 @@ describe('MetricsScheduler', () => {
     assert.equal(line(text, 'askproai_active_tenants'), 7);
     assert.equal(line(text, 'askproai_metrics_collection_errors_total{collector="hanging"}'), 1);
     assert.equal(line(text, 'askproai_metrics_collection_errors_total{collector="tenants"}'), 0);
-    assert.ok(line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="tenants"}')! > 0);
-    assert.equal(line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="hanging"}'), undefined);
+    assert.ok(
+      line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="tenants"}')! > 0,
+    );
+    assert.equal(
+      line(text, 'askproai_metrics_collection_last_success_timestamp_seconds{collector="hanging"}'),
+      undefined,
+    );
   });
 
   test('runs never overlap, and the scrape serves the last values while a run is in progress', async () => {
@@ -109,7 +122,12 @@ describe('MetricsScheduler', () => {
         return [{ metric: catalog.activeTenants, value: runs }];
       },
     };
-    const scheduler = new MetricsScheduler({ registry, sources: [source], cron: '* * * * * *', runOnStart: false });
+    const scheduler = new MetricsScheduler({
+      registry,
+      sources: [source],
+      cron: '* * * * * *',
+      runOnStart: false,
+    });
     scheduler.start();
     try {
       await waitFor(() => runs >= 2, { what: 'two scheduled runs', timeoutMs: 15_000 });
@@ -168,7 +186,8 @@ describe('MetricsScheduler', () => {
         return [{ metric: catalog.queueSize, labels: ['x'], value: 1 }];
       },
     };
-    const c = (await new MetricsScheduler({ registry: new Registry(), sources: [bad] }).collect()).snapshot!.collectors[0]!;
+    const c = (await new MetricsScheduler({ registry: new Registry(), sources: [bad] }).collect()).snapshot!
+      .collectors[0]!;
     assert.equal(c.status, 'error');
     assert.match(c.error!, /does not declare/);
   });
@@ -179,7 +198,11 @@ describe('MetricsScheduler', () => {
       (err: Error) => err instanceof SourceConfigError && /METRICS_COLLECT_CRON/.test(err.message),
     );
     assert.throws(
-      () => new MetricsScheduler({ registry: new Registry(), sources: [constantSource('a', 1), constantSource('a', 2)] }),
+      () =>
+        new MetricsScheduler({
+          registry: new Registry(),
+          sources: [constantSource('a', 1), constantSource('a', 2)],
+        }),
       /unique/,
     );
   });

@@ -6,6 +6,9 @@ import type { SqlDialect } from '../../src/metrics/sources/sql.ts';
 import { freshMysqlDb, freshPostgresDb } from '../support/databases.ts';
 import { makeTempDir, removeTempDir } from '../support/processes.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: test tables of any dialect.
+type AnyDb = Kysely<any>;
+
 export interface TestDatabase extends OpenedDatabase {
   url: string;
   /** Close the connection and drop the database. */
@@ -40,8 +43,7 @@ export async function testDatabase(dialect: SqlDialect): Promise<TestDatabase> {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: test tables.
-export async function createContractTables(db: Kysely<any>): Promise<void> {
+export async function createContractTables(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('companies')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
@@ -66,9 +68,8 @@ export interface BookingRow {
   created_at: number;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: test tables.
 export async function insertCompanies(
-  db: Kysely<any>,
+  db: AnyDb,
   rows: Array<{ id: string; is_active: number }>,
 ): Promise<void> {
   if (rows.length > 0)
@@ -78,7 +79,6 @@ export async function insertCompanies(
       .execute();
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: test tables.
-export async function insertBookings(db: Kysely<any>, rows: BookingRow[]): Promise<void> {
+export async function insertBookings(db: AnyDb, rows: BookingRow[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('bookings').values(rows).execute();
 }

@@ -27,7 +27,7 @@ test('completed, failed and timed-out jobs are counted with their run and wait t
   const registry = new Registry();
   const collector = new MetricsCollector(registry);
   let abortedByLimit = 0;
-  const processor = withTimeLimit(
+  const processor = withTimeLimit<{ kind: string }, string, string>(
     async (job, _token, signal) => {
       if (job.data.kind === 'fail') throw new Error('nope');
       if (job.data.kind === 'hang') {
@@ -39,7 +39,12 @@ test('completed, failed and timed-out jobs are counted with their run and wait t
     },
     { queue: 'instrumented', collector, limitMs: 300 },
   );
-  const worker = new Worker('instrumented', processor, { connection, prefix, concurrency: 3, autorun: false });
+  const worker = new Worker('instrumented', processor, {
+    connection,
+    prefix,
+    concurrency: 3,
+    autorun: false,
+  });
   instrumentWorker(worker, collector);
   for (let i = 0; i < 4; i++) await queue.add('ok', { kind: 'ok' });
   await queue.add('fail', { kind: 'fail' });
@@ -50,8 +55,10 @@ test('completed, failed and timed-out jobs are counted with their run and wait t
     await waitFor(
       () => {
         const t = registry.expose();
-        const done = series(t, 'askproai_queue_jobs_processed_total{queue="instrumented",status="completed"}') ?? 0;
-        const failed = series(t, 'askproai_queue_jobs_processed_total{queue="instrumented",status="failed"}') ?? 0;
+        const done =
+          series(t, 'askproai_queue_jobs_processed_total{queue="instrumented",status="completed"}') ?? 0;
+        const failed =
+          series(t, 'askproai_queue_jobs_processed_total{queue="instrumented",status="failed"}') ?? 0;
         return done + failed === 7;
       },
       { what: 'all seven jobs to finish', timeoutMs: 15_000 },
@@ -60,7 +67,10 @@ test('completed, failed and timed-out jobs are counted with their run and wait t
     await worker.close();
   }
   const text = registry.expose();
-  assert.equal(series(text, 'askproai_queue_jobs_processed_total{queue="instrumented",status="completed"}'), 5);
+  assert.equal(
+    series(text, 'askproai_queue_jobs_processed_total{queue="instrumented",status="completed"}'),
+    5,
+  );
   assert.equal(series(text, 'askproai_queue_jobs_processed_total{queue="instrumented",status="failed"}'), 2);
   assert.equal(series(text, 'askproai_queue_job_timeouts_total{queue="instrumented"}'), 1);
   assert.equal(abortedByLimit, 1, 'the processor saw the abort');
@@ -76,5 +86,8 @@ test('completed, failed and timed-out jobs are counted with their run and wait t
 });
 
 test('withTimeLimit refuses a non-positive limit', () => {
-  assert.throws(() => withTimeLimit(async () => 1, { queue: 'q', collector: new MetricsCollector(), limitMs: 0 }), /limitMs/);
+  assert.throws(
+    () => withTimeLimit(async () => 1, { queue: 'q', collector: new MetricsCollector(), limitMs: 0 }),
+    /limitMs/,
+  );
 });

@@ -14,16 +14,21 @@ import { instrumentPgPool } from '../../src/metrics/instrument/pg.ts';
 import { observePool } from '../../src/metrics/instrument/pool.ts';
 import { openDatabase } from '../../src/metrics/sources/connect.ts';
 import type { SqlDialect } from '../../src/metrics/sources/sql.ts';
-import { type FreshDb, freshMysqlDb, freshPostgresDb } from '../support/databases.ts';
 import { createContractTables, type TestDatabase, testDatabase } from '../collect/support.ts';
+import { type FreshDb, freshMysqlDb, freshPostgresDb } from '../support/databases.ts';
 
 function count(text: string, op: string): number {
-  const m = new RegExp(`^askproai_database_query_duration_seconds_count\\{operation="${op}"\\} (\\d+)$`, 'm').exec(text);
+  const m = new RegExp(
+    `^askproai_database_query_duration_seconds_count\\{operation="${op}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
   return m ? Number(m[1]) : 0;
 }
 
 function slow(text: string, op: string): number {
-  const m = new RegExp(`^askproai_database_slow_queries_total\\{operation="${op}"\\} (\\d+)$`, 'm').exec(text);
+  const m = new RegExp(`^askproai_database_slow_queries_total\\{operation="${op}"\\} (\\d+)$`, 'm').exec(
+    text,
+  );
   return m ? Number(m[1]) : 0;
 }
 
@@ -56,7 +61,10 @@ for (const dialect of ['sqlite', 'postgres', 'mysql'] as SqlDialect[]) {
       const opened = await openDatabase(tdb.url, { log: kyselyQueryLogger(collector) });
       try {
         const db = opened.db;
-        await db.insertInto('companies').values({ id: 'cmp_secret_name', name: 'Jane Doe', is_active: 1 }).execute();
+        await db
+          .insertInto('companies')
+          .values({ id: 'cmp_secret_name', name: 'Jane Doe', is_active: 1 })
+          .execute();
         await db.insertInto('companies').values({ id: 'cmp_2', name: 'x', is_active: 0 }).execute();
         await db.selectFrom('companies').selectAll().execute();
         await db.selectFrom('companies').select('id').where('is_active', '=', 1).execute();
@@ -138,7 +146,10 @@ describe('mysql2 pool wrapper', () => {
   test('promise pools (query, execute) and callback pools are timed', async () => {
     const registry = new Registry();
     const collector = new MetricsCollector(registry);
-    const pool = instrumentMysqlPool(mysqlPromise.createPool({ uri: fresh.url, connectionLimit: 2 }), collector);
+    const pool = instrumentMysqlPool(
+      mysqlPromise.createPool({ uri: fresh.url, connectionLimit: 2 }),
+      collector,
+    );
     observePool(collector, pool);
     const cbPool = instrumentMysqlPool(mysql.createPool({ uri: fresh.url, connectionLimit: 1 }), collector);
     try {

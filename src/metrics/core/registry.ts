@@ -81,8 +81,14 @@ export class Registry {
     this.collectHooks.push({ name, fn });
   }
 
-  /** Renders every family; a failing collect hook is reported once and skipped. */
+  /** Renders every family, after `refresh()`. */
   expose(format: ExpositionFormat = 'text'): string {
+    this.refresh();
+    return writeFamilies(this.families.values(), format);
+  }
+
+  /** Runs the collect hooks (in-memory refresh); a failing hook is reported once and skipped. */
+  refresh(): void {
     for (const hook of this.collectHooks) {
       try {
         hook.fn();
@@ -94,7 +100,6 @@ export class Registry {
         );
       }
     }
-    return writeFamilies(this.families.values(), format);
   }
 
   private family(def: MetricDef, type: AnyFamily['type']): AnyFamily {

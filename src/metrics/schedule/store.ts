@@ -48,6 +48,7 @@ export class RedisSnapshotStore implements SnapshotStore {
   }
 
   private assertConnected(): void {
-    if (this.redis.status !== 'ready') throw new Error(`Redis for metrics is not connected (${this.redis.status})`);
+    if (this.redis.status !== 'ready')
+      throw new Error(`Redis for metrics is not connected (${this.redis.status})`);
   }
 }
