@@ -6,18 +6,30 @@
  * Targets come from the issue; each pass/fail is computed from ratios measured in this run, never
  * from absolute timings alone (this machine's speed varies with what else runs on it).
  *
- * Run: `node --import tsx bench/report.ts <results-dir> <quick|full>`
+ * Run: `node --import tsx bench/report.ts <results-dir> <quick|full>`, or
+ * `node --import tsx bench/report.ts bench/results/latest.json` to re-render the last run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { round } from './lib/stats.ts';
 
-const [dir, mode = 'full'] = process.argv.slice(2);
-if (!dir) throw new Error('usage: report.ts <results-dir> <quick|full>');
+const [source, modeArg] = process.argv.slice(2);
+if (!source) throw new Error('usage: report.ts <results-dir> <quick|full> | report.ts <latest.json>');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const read = <T>(name: string): T => JSON.parse(readFileSync(`${dir}/${name}.json`, 'utf8')) as T;
+// A combined file from an earlier run, or the directory the benchmarks of this run wrote into.
+const combined = source.endsWith('.json')
+  ? (JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown> & {
+      mode: string;
+      loadStart: string;
+      loadEnd: string;
+      date?: string;
+    })
+  : undefined;
+const mode = combined?.mode ?? modeArg ?? 'full';
+const read = <T>(name: string): T =>
+  (combined ? combined[name] : JSON.parse(readFileSync(`${source}/${name}.json`, 'utf8'))) as T;
 
 interface MicroResult {
   rounds: number;
@@ -47,6 +59,7 @@ interface HttpVariant {
   cpuUsPerRequest: number;
   addedUs: number;
   requestsPerSecond: number;
+  rounds: number[];
 }
 interface HttpFramework {
   variants: HttpVariant[];
@@ -67,10 +80,15 @@ const http = read<{
   express: HttpFramework;
   fastify: HttpFramework;
 }>('http');
-const loadStart = readFileSync(`${dir}/loadavg-start.txt`, 'utf8').trim().split(' ').slice(0, 3).join(' ');
-const loadEnd = loadavg()
-  .map((l) => l.toFixed(2))
-  .join(' ');
+const loadStart =
+  combined?.loadStart ??
+  readFileSync(`${source}/loadavg-start.txt`, 'utf8').trim().split(' ').slice(0, 3).join(' ');
+const loadEnd =
+  combined?.loadEnd ??
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const date = combined?.date ?? `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const pass = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
 const ns = (name: string) => micro.results[name]!.ns;
@@ -92,7 +110,7 @@ lines.push(`Command: \`npm run bench${mode === 'quick' ? ' -- quick' : ''}\` (mo
 lines.push('');
 lines.push(
   `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ` +
-    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average ${loadStart} at start, ${loadEnd} at the end ` +
+    `${date}; load average ${loadStart} at start, ${loadEnd} at the end ` +
     '(the machine is shared: absolute figures move with the load, ratios within one run much less).',
 );
 lines.push('');
@@ -213,6 +231,16 @@ for (const framework of ['fastify', 'express'] as const) {
   }
   lines.push('');
 }
+const spread = (f: HttpFramework) => {
+  const b = f.variants.find((v) => v.variant === 'baseline')!.rounds;
+  return `${Math.min(...b)}–${Math.max(...b)} µs`;
+};
+lines.push(
+  `Noise floor: the baseline alone measured ${spread(http.fastify)} (Fastify) and ${spread(http.express)} (Express) per ` +
+    'request across rounds. Where that spread is far wider than a target, the run cannot resolve the target; the ' +
+    'comparison with the peers in the same rounds still holds.',
+);
+lines.push('');
 lines.push(
   `Medians of ${http.rounds} rounds of ${http.roundSeconds} s per variant, ${http.connections} connections, ` +
     `${http.pinned ? 'server pinned to CPU 0 and load generator to CPU 1' : 'unpinned (no taskset or a single CPU)'}; ` +
@@ -305,6 +333,7 @@ writeFileSync(
   JSON.stringify(
     {
       mode,
+      date,
       node: process.version,
       cpus: availableParallelism(),
       loadStart,

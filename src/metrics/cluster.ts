@@ -120,9 +120,8 @@ export function mergeDumps(dumps: readonly FamilyDump[][]): Registry {
       for (const s of f.series) {
         const series = family.labels(...s.labels);
         const key = `${f.name}\u0001${s.labels.join('\u0001')}`;
-        if ('counts' in series && s.counts) {
-          for (let i = 0; i < s.counts.length && i < series.counts.length; i++)
-            series.counts[i]! += s.counts[i]!;
+        if ('addCounts' in series && s.counts) {
+          series.addCounts(s.counts);
           series.sum += s.sum ?? 0;
         } else if ('value' in series && typeof s.value === 'number') {
           if (family.type === 'gauge' && max) {

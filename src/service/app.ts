@@ -60,7 +60,12 @@ export function traceIdOf(req: IncomingMessage): string {
   return match?.[1] ?? randomBytes(16).toString('hex');
 }
 
-const NO_TRACKER: ErrorTracker = { enabled: false, capture() {}, flush: async () => true, close: async () => {} };
+const NO_TRACKER: ErrorTracker = {
+  enabled: false,
+  capture() {},
+  flush: async () => true,
+  close: async () => {},
+};
 
 export async function buildService(deps: AppDeps): Promise<Service> {
   const { config, metrics } = deps;
@@ -71,7 +76,13 @@ export async function buildService(deps: AppDeps): Promise<Service> {
     deps.reportError ??
     createErrorReporter({ logger, collector: metrics.collector, tracker: deps.tracker ?? NO_TRACKER });
   const secrets = deps.secrets ?? resolveWebhookSecrets(config);
-  const pipeline = new WebhookPipeline({ database, collector: metrics.collector, reportError, secrets, now: deps.now });
+  const pipeline = new WebhookPipeline({
+    database,
+    collector: metrics.collector,
+    reportError,
+    secrets,
+    now: deps.now,
+  });
 
   const app = Fastify({
     loggerInstance: logger,

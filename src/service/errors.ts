@@ -54,7 +54,13 @@ export function createErrorReporter(deps: {
   const { logger, collector, tracker } = deps;
   return function reportError(report) {
     const log = report.log ?? logger;
-    const fields = { ...report.fields, errorType: report.type, severity: report.severity, tenant: report.tenant, err: report.error };
+    const fields = {
+      ...report.fields,
+      errorType: report.type,
+      severity: report.severity,
+      tenant: report.tenant,
+      err: report.error,
+    };
     if (report.severity === 'critical') log.fatal(fields, report.message);
     else if (report.severity === 'error') log.error(fields, report.message);
     else if (report.severity === 'warning') log.warn(fields, report.message);

@@ -26,6 +26,15 @@ export interface CreateLoggerOptions {
   lokiIntervalMs?: number;
 }
 
+/** Percent-decoded, so `%2B49...` in a query string is scrubbed like `+49...`. */
+function decodeForScrub(url: string): string {
+  try {
+    return decodeURIComponent(url.replaceAll('+', ' '));
+  } catch {
+    return url;
+  }
+}
+
 /** Every secret the configuration holds, so the scrubber can replace their literal values. */
 export function configSecrets(config: Config): string[] {
   return [
@@ -71,7 +80,7 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
         // Method and path only: no headers, no client address; the query string is scrubbed.
         req: (req: { method?: string; url?: string; id?: string }) => ({
           method: req.method,
-          url: req.url === undefined ? undefined : scrubber.text(req.url),
+          url: req.url === undefined ? undefined : scrubber.text(decodeForScrub(req.url)),
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         err: (err: unknown) => scrubber.value(err),

@@ -26,7 +26,14 @@ interface Entry {
   line: string;
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 export function lokiPushUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
@@ -111,9 +118,9 @@ export class LokiDestination {
   private async push(batch: Entry[]): Promise<void> {
     const byLevel = new Map<string, [string, string][]>();
     for (const e of batch) {
-      let values = byLevel.get(e.level);
-      if (!values) byLevel.set(e.level, (values = []));
-      values.push([e.ns, e.line]);
+      const values = byLevel.get(e.level);
+      if (values) values.push([e.ns, e.line]);
+      else byLevel.set(e.level, [[e.ns, e.line]]);
     }
     const streams = [...byLevel].map(([level, values]) => ({ stream: { ...this.labels, level }, values }));
     try {
@@ -130,9 +137,12 @@ export class LokiDestination {
       this.dropped += batch.length;
       if (!this.warned) {
         this.warned = true;
-        process.emitWarning(`Pushing logs to Loki failed: ${(err as Error).message}; lines are dropped until it recovers`, {
-          code: 'ASKPROAI_LOKI_PUSH_FAILED',
-        });
+        process.emitWarning(
+          `Pushing logs to Loki failed: ${(err as Error).message}; lines are dropped until it recovers`,
+          {
+            code: 'ASKPROAI_LOKI_PUSH_FAILED',
+          },
+        );
       }
     }
   }

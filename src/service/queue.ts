@@ -13,6 +13,8 @@ import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 
 export const WEBHOOK_QUEUE = 'webhooks';
+/** How long shutdown waits for running jobs. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 export interface WebhookQueueOptions {
   redisUrl: string;
@@ -48,7 +50,11 @@ export async function startWebhookQueue(
 ): Promise<WebhookQueue> {
   const prefix = options.prefix ?? 'bull';
   // The queue side must not wait for a reconnect inside a request; the worker may wait forever.
-  const queueRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const queueRedis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   queueRedis.on('error', () => {});
   workerRedis.on('error', () => {});
@@ -75,9 +81,15 @@ export async function startWebhookQueue(
   worker.on('error', (err) => logger.warn({ err }, 'webhook worker connection error'));
   worker.on('failed', (job, err) => {
     if (!job) return;
-    const seconds = job.processedOn ? Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000 : 0;
+    const seconds = job.processedOn
+      ? Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000
+      : 0;
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) void pipeline.jobFailed(job.data, err, logger, seconds);
-    else logger.warn({ err, provider: job.data.provider, event: job.data.event, attempt: job.attemptsMade }, 'webhook job failed; retrying');
+    else
+      logger.warn(
+        { err, provider: job.data.provider, event: job.data.event, attempt: job.attemptsMade },
+        'webhook job failed; retrying',
+      );
   });
 
   pipeline.useQueue(async (job) => {
@@ -98,9 +110,19 @@ export async function startWebhookQueue(
     close: () => {
       closing ??= (async () => {
         pipeline.useQueue(undefined);
-        await worker.close().catch(() => {});
+        // With Redis reachable, let running jobs finish; without it BullMQ would wait for a reconnect.
+        const reachable = workerRedis.status === 'ready' && queueRedis.status === 'ready';
+        const graceful = (async () => {
+          await worker.close(!reachable).catch(() => {});
+          await queue.close().catch(() => {});
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          graceful,
+          new Promise((r) => (timer = setTimeout(r, reachable ? CLOSE_TIMEOUT_MS : 200))),
+        ]);
+        clearTimeout(timer);
         uninstrument();
-        await queue.close().catch(() => {});
         queueRedis.disconnect();
         workerRedis.disconnect();
       })();

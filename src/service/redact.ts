@@ -14,8 +14,8 @@ const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // International numbers (+49 30 901820), and national ones written with a leading 0 and a separator.
-const PHONE_INTL = /(?<![\w+])\+\d[\d\s().\/-]{5,20}\d/g;
-const PHONE_NATIONAL = /(?<![\w.:-])0\d{2,5}[\s\/-]\d{3,}(?:[\s-]\d{1,6})*/g;
+const PHONE_INTL = /(?<![\w+])\+\d[\d\s()./-]{5,20}\d/g;
+const PHONE_NATIONAL = /(?<![\w.:-])0\d{2,5}[\s/-]\d{3,}(?:[\s-]\d{1,6})*/g;
 
 function digits(s: string): number {
   let n = 0;
@@ -35,9 +35,9 @@ export interface Scrubber {
  * keys and tokens). Secrets shorter than 6 characters are ignored to avoid mangling ordinary words.
  */
 export function createScrubber(secrets: readonly (string | undefined)[] = []): Scrubber {
-  const literal = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const literal = [
+    ...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6)),
+  ].sort((a, b) => b.length - a.length);
   const text = (value: string): string => {
     let out = value;
     for (const s of literal) if (out.includes(s)) out = out.split(s).join(REDACTED);

@@ -11,12 +11,15 @@ export interface ResolvedSecrets extends WebhookSecrets {
   demo: string[];
 }
 
-export function resolveWebhookSecrets(config: Pick<Config, 'env' | 'retellApiKey' | 'calcomWebhookSecret'>): ResolvedSecrets {
+export function resolveWebhookSecrets(
+  config: Pick<Config, 'env' | 'retellApiKey' | 'calcomWebhookSecret'>,
+): ResolvedSecrets {
   const demo: string[] = [];
   const pick = (name: string, value: string | undefined, fallback: string): string => {
     if (config.env === 'production') {
       if (!value) throw new ConfigError(`${name}: required in production to verify webhook signatures`);
-      if (value === fallback) throw new ConfigError(`${name}: is the public demo secret; set the real one in production`);
+      if (value === fallback)
+        throw new ConfigError(`${name}: is the public demo secret; set the real one in production`);
       return value;
     }
     if (value) return value;
@@ -25,7 +28,11 @@ export function resolveWebhookSecrets(config: Pick<Config, 'env' | 'retellApiKey
   };
   return {
     retellApiKey: pick('RETELL_API_KEY', config.retellApiKey, DEMO_SECRETS.retellApiKey),
-    calcomWebhookSecret: pick('CALCOM_WEBHOOK_SECRET', config.calcomWebhookSecret, DEMO_SECRETS.calcomWebhookSecret),
+    calcomWebhookSecret: pick(
+      'CALCOM_WEBHOOK_SECRET',
+      config.calcomWebhookSecret,
+      DEMO_SECRETS.calcomWebhookSecret,
+    ),
     demo,
   };
 }

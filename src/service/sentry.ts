@@ -24,6 +24,8 @@ const DISABLED: ErrorTracker = {
   close: async () => {},
 };
 
+const SELF_REPORTED = new Set(['OnUncaughtException', 'OnUnhandledRejection', 'Fastify']);
+
 type SentryEvent = Parameters<NonNullable<Sentry.NodeOptions['beforeSend']>>[0];
 
 /** Removes PII from an event before it leaves the process. */
@@ -54,7 +56,11 @@ export function scrubSentryEvent(event: SentryEvent, scrubber: Scrubber): Sentry
 /**
  * Initializes Sentry once for the process. Returns a no-op tracker when no DSN is configured.
  */
-export function initErrorTracker(config: Pick<Config, 'sentry'>, scrubber: Scrubber, release?: string): ErrorTracker {
+export function initErrorTracker(
+  config: Pick<Config, 'sentry'>,
+  scrubber: Scrubber,
+  release?: string,
+): ErrorTracker {
   const dsn = config.sentry.dsn;
   if (!dsn) return DISABLED;
   Sentry.init({
@@ -70,12 +76,15 @@ export function initErrorTracker(config: Pick<Config, 'sentry'>, scrubber: Scrub
       httpBodies: [],
       urlQueryParams: false,
     },
-    // The service's own process handlers report these once, with a log line and the error metric.
-    integrations: (defaults) => defaults.filter((i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection'),
+    // The service reports unhandled errors itself, once, with a log line, the error metric and the
+    // tenant tag; the SDK's own capture of the same errors (process handlers, the Fastify error hook)
+    // would win the dedupe and drop those tags.
+    integrations: (defaults) => defaults.filter((i) => !SELF_REPORTED.has(i.name)),
     // The service reports what it handles itself; the SDK keeps its default handlers for the rest.
     beforeSend: (event) => scrubSentryEvent(event, scrubber),
     beforeSendTransaction: (event) => {
-      if (event.request) event.request = { method: event.request.method, url: event.request.url?.split('?')[0] };
+      if (event.request)
+        event.request = { method: event.request.method, url: event.request.url?.split('?')[0] };
       delete event.user;
       return event;
     },

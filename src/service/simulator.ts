@@ -7,7 +7,14 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DEMO_COMPANY } from './demo.ts';
-import { calcomEvent, calcomUid, retellCallId, retellEvent, signedCalcom, signedRetell } from './webhooks/samples.ts';
+import {
+  calcomEvent,
+  calcomUid,
+  retellCallId,
+  retellEvent,
+  signedCalcom,
+  signedRetell,
+} from './webhooks/samples.ts';
 
 export const MAX_RATE = 500;
 export const MAX_DURATION_SECONDS = 3600;
@@ -64,14 +71,24 @@ export function validateSimulateOptions(o: SimulateOptions): URL {
   } catch {
     throw new Error(`--url: expected a URL such as http://127.0.0.1:3000, got ${JSON.stringify(o.url)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('--url: expected http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('--url: expected http:// or https://');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
   if (!loopback && !o.allowRemote) {
-    throw new Error(`--url: ${host} is not a loopback address; pass --allow-remote to send traffic to another host`);
+    throw new Error(
+      `--url: ${host} is not a loopback address; pass --allow-remote to send traffic to another host`,
+    );
   }
-  if (!(Number.isFinite(o.rate) && o.rate >= 1 && o.rate <= MAX_RATE)) throw new Error(`--rate: expected 1 to ${MAX_RATE} requests per second`);
-  if (!(Number.isFinite(o.durationSeconds) && o.durationSeconds >= 1 && o.durationSeconds <= MAX_DURATION_SECONDS)) {
+  if (!(Number.isFinite(o.rate) && o.rate >= 1 && o.rate <= MAX_RATE))
+    throw new Error(`--rate: expected 1 to ${MAX_RATE} requests per second`);
+  if (
+    !(
+      Number.isFinite(o.durationSeconds) &&
+      o.durationSeconds >= 1 &&
+      o.durationSeconds <= MAX_DURATION_SECONDS
+    )
+  ) {
     throw new Error(`--duration: expected 1 to ${MAX_DURATION_SECONDS} seconds`);
   }
   for (const [name, v] of [
@@ -80,7 +97,8 @@ export function validateSimulateOptions(o: SimulateOptions): URL {
   ] as const) {
     if (!(v >= 0 && v <= 1)) throw new Error(`${name}: expected a share from 0 to 1`);
   }
-  if ((o.slowShare ?? 0) + (o.failShare ?? 0) > 1) throw new Error('--slow-share plus --fail-share must not exceed 1');
+  if ((o.slowShare ?? 0) + (o.failShare ?? 0) > 1)
+    throw new Error('--slow-share plus --fail-share must not exceed 1');
   return url;
 }
 
@@ -122,7 +140,13 @@ class TrafficModel {
 
   constructor(private readonly o: SimulateOptions) {}
 
-  next(kind: RequestKind): { method: string; path: string; body?: string; headers?: Record<string, string>; delivery?: Delivery } {
+  next(kind: RequestKind): {
+    method: string;
+    path: string;
+    body?: string;
+    headers?: Record<string, string>;
+    delivery?: Delivery;
+  } {
     switch (kind) {
       case 'retell':
         return this.wrap(this.retell());
@@ -132,7 +156,10 @@ class TrafficModel {
         const d = this.recent[randomInt(0, Math.max(1, this.recent.length))];
         if (!d) return this.wrap(this.calcom());
         // A provider retry: the same body; Retell signs it again with a fresh timestamp.
-        const again = d.provider === 'retell' ? signedRetell(d.body, this.o.retellApiKey) : signedCalcom(d.body, this.o.calcomWebhookSecret);
+        const again =
+          d.provider === 'retell'
+            ? signedRetell(d.body, this.o.retellApiKey)
+            : signedCalcom(d.body, this.o.calcomWebhookSecret);
         return { method: 'POST', path: d.path, body: again.body, headers: again.headers };
       }
       case 'slow':
@@ -160,7 +187,11 @@ class TrafficModel {
     let body: Record<string, unknown>;
     if (this.endedCalls.length > 0 && r < 0.25) {
       const c = this.endedCalls.shift()!;
-      body = retellEvent('call_analyzed', { callId: c.id, startMs: c.startMs, disconnectionReason: c.reason });
+      body = retellEvent('call_analyzed', {
+        callId: c.id,
+        startMs: c.startMs,
+        disconnectionReason: c.reason,
+      });
     } else if (this.openCalls.length > 2 || (this.openCalls.length > 0 && r < 0.6)) {
       const c = this.openCalls.shift()!;
       const reason = weighted(DISCONNECTS);
@@ -222,7 +253,10 @@ class TrafficModel {
       return { method: 'POST', path: '/api/bookings', body, headers: { 'content-type': 'application/json' } };
     }
     if (r < 0.6 && this.bookingIds.length > 0) {
-      return { method: 'GET', path: `/api/bookings/${this.bookingIds[randomInt(0, this.bookingIds.length)]}` };
+      return {
+        method: 'GET',
+        path: `/api/bookings/${this.bookingIds[randomInt(0, this.bookingIds.length)]}`,
+      };
     }
     if (r < 0.8) return { method: 'GET', path: `/api/bookings?companyId=${DEMO_COMPANY.id}&limit=20` };
     return { method: 'GET', path: '/api/calls?limit=20' };

@@ -50,17 +50,27 @@ export interface RunningService {
 /** Starts the service from typed config. Throws ConfigError for settings that cannot work. */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const secrets = resolveWebhookSecrets(config);
-  const log = createServiceLogger(config, { destination: options.logDestination, lokiIntervalMs: options.lokiIntervalMs });
+  const log = createServiceLogger(config, {
+    destination: options.logDestination,
+    lokiIntervalMs: options.lokiIntervalMs,
+  });
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
   const metrics = createMetrics(config);
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
-    for (const fn of cleanup.reverse()) await Promise.resolve().then(fn).catch(() => {});
+    for (const fn of cleanup.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => {});
     cleanup.length = 0;
   };
-  cleanup.push(() => log.close(), () => tracker.close(), () => metrics.close());
+  cleanup.push(
+    () => log.close(),
+    () => tracker.close(),
+    () => metrics.close(),
+  );
 
   try {
     const database = await openDatabase(config.databaseUrl, {
@@ -83,7 +93,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
         // Before the app closes, so in-flight jobs finish against an open database.
         cleanup.push(() => q.close());
       } catch (err) {
-        reportError({ type: 'queue_unavailable', severity: 'warning', error: err, message: 'Redis unreachable at start; webhooks run inline' });
+        reportError({
+          type: 'queue_unavailable',
+          severity: 'warning',
+          error: err,
+          message: 'Redis unreachable at start; webhooks run inline',
+        });
       }
     }
 
@@ -105,7 +120,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
     }
     logger.info(
-      { url, database: database.description, webhooks: service.pipeline.mode, sentry: tracker.enabled, loki: Boolean(log.loki) },
+      {
+        url,
+        database: database.description,
+        webhooks: service.pipeline.mode,
+        sentry: tracker.enabled,
+        loki: Boolean(log.loki),
+      },
       'AskProAI service started',
     );
     return {

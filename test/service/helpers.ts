@@ -19,7 +19,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /** GET /api/metrics in-process, with the token. */
 export async function scrape(app: FastifyInstance): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: '/api/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/metrics',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   if (res.statusCode !== 200) throw new Error(`/api/metrics answered ${res.statusCode}: ${res.body}`);
   return res.body;
 }

@@ -31,7 +31,10 @@ describe('scrubber', () => {
     const out = scrub.text(
       'Caller +49 151 2345 6789 (erika.mustermann@example.com) or 030 1234567 used sk_live_abcdef123456 and Bearer abc.def.ghi123 at postgres://app:hunter22@db/app',
     );
-    assert.equal(out, 'Caller [phone] ([email]) or [phone] used [redacted] and Bearer [redacted] at postgres://app:[redacted]@db/app');
+    assert.equal(
+      out,
+      'Caller [phone] ([email]) or [phone] used [redacted] and Bearer [redacted] at postgres://app:[redacted]@db/app',
+    );
   });
   test('keeps ids, dates and timestamps', () => {
     const text = 'call_9f2c booking bkg_x1 at 2025-06-28T10:00:00Z ts 1719568800000 company cmp_demo';
@@ -61,12 +64,19 @@ describe('request logs', () => {
     const database = await openDatabase('sqlite::memory:');
     const s = await buildService({ config, metrics: createMetrics(config), database, logger });
     try {
-      const signed = signedRetell(retellEvent('call_ended', { fromNumber: '+4917612345678' }), DEMO_SECRETS.retellApiKey);
+      const signed = signedRetell(
+        retellEvent('call_ended', { fromNumber: '+4917612345678' }),
+        DEMO_SECRETS.retellApiKey,
+      );
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const res = await s.app.inject({
         method: 'POST',
         url: '/api/webhooks/retell?caller=%2B4917612345678',
-        headers: { ...signed.headers, 'x-request-id': 'req-123', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        headers: {
+          ...signed.headers,
+          'x-request-id': 'req-123',
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        },
         payload: signed.body,
       });
       assert.equal(res.statusCode, 200, res.body);
@@ -119,17 +129,27 @@ describe('Loki push', () => {
     const loki = await startLokiSink();
     const url = loki.url;
     await loki.stop();
-    const dest = new LokiDestination({ url, labels: { service: 'askproai' }, intervalMs: 10, maxBuffered: 5, timeoutMs: 500 });
+    const dest = new LokiDestination({
+      url,
+      labels: { service: 'askproai' },
+      intervalMs: 10,
+      maxBuffered: 5,
+      timeoutMs: 500,
+    });
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarning);
     try {
-      for (let i = 0; i < 8; i++) assert.equal(dest.write(`{"level":30,"time":${Date.now()},"msg":"line ${i}"}\n`), true);
+      for (let i = 0; i < 8; i++)
+        assert.equal(dest.write(`{"level":30,"time":${Date.now()},"msg":"line ${i}"}\n`), true);
       await dest.close();
       assert.equal(dest.sent, 0);
       assert.equal(dest.dropped, 8);
       await new Promise((r) => setImmediate(r));
-      assert.ok(warnings.some((w) => w.includes('Loki')), warnings.join());
+      assert.ok(
+        warnings.some((w) => w.includes('Loki')),
+        warnings.join(),
+      );
     } finally {
       process.off('warning', onWarning);
     }

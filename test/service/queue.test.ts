@@ -14,12 +14,20 @@ import { metric, scrape, testConfig } from './helpers.ts';
 
 async function start(redis: string): Promise<RunningService> {
   const config = testConfig({ REDIS_URL: redis, DATABASE_URL: 'sqlite::memory:' });
-  return startService(config, { listen: false, queue: { prefix: redisKeyPrefix('svc').slice(0, -1), backoffMs: 20 } });
+  return startService(config, {
+    listen: false,
+    queue: { prefix: redisKeyPrefix('svc').slice(0, -1), backoffMs: 20 },
+  });
 }
 
 function postCalcom(s: RunningService, body: unknown) {
   const signed = signedCalcom(body, DEMO_SECRETS.calcomWebhookSecret);
-  return s.app.inject({ method: 'POST', url: '/api/webhooks/calcom', headers: signed.headers, payload: signed.body });
+  return s.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/calcom',
+    headers: signed.headers,
+    payload: signed.body,
+  });
 }
 
 describe('BullMQ webhook queue', () => {
@@ -39,20 +47,35 @@ describe('BullMQ webhook queue', () => {
     const text = await waitFor(
       async () => {
         const t = await scrape(s.app);
-        return metric(t, 'askproai_webhooks_total', { provider: 'calcom', event: 'booking_created', status: 'processed' }) === 1 && t;
+        return (
+          metric(t, 'askproai_webhooks_total', {
+            provider: 'calcom',
+            event: 'booking_created',
+            status: 'processed',
+          }) === 1 && t
+        );
       },
       { what: 'the worker to process the booking', timeoutMs: 15_000 },
     );
     assert.equal(metric(text, 'askproai_bookings_total', { status: 'confirmed', source: 'web' }), 1);
-    assert.equal(metric(text, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'completed' }), 1);
+    assert.equal(
+      metric(text, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'completed' }),
+      1,
+    );
     assert.ok(metric(text, 'askproai_queue_job_wait_seconds_count', { queue: 'webhooks' }) >= 1);
 
     const retry = await postCalcom(s, body);
     assert.equal(retry.statusCode, 200);
     assert.deepEqual(retry.json(), { status: 'duplicate' });
-    const delivery = await s.database.db.selectFrom('webhook_deliveries').selectAll().executeTakeFirstOrThrow();
+    const delivery = await s.database.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .executeTakeFirstOrThrow();
     assert.equal(delivery.status, 'processed');
-    assert.equal(metric(await scrape(s.app), 'askproai_bookings_total', { status: 'confirmed', source: 'web' }), 1);
+    assert.equal(
+      metric(await scrape(s.app), 'askproai_bookings_total', { status: 'confirmed', source: 'web' }),
+      1,
+    );
   });
 
   test('a job that keeps failing is retried, then counted failed and its claim released', async () => {
@@ -60,21 +83,39 @@ describe('BullMQ webhook queue', () => {
     services.push(s);
     await sql`ALTER TABLE calls RENAME TO calls_away`.execute(s.database.db);
     const signed = signedRetell(retellEvent('call_ended'), DEMO_SECRETS.retellApiKey);
-    const res = await s.app.inject({ method: 'POST', url: '/api/webhooks/retell', headers: signed.headers, payload: signed.body });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/retell',
+      headers: signed.headers,
+      payload: signed.body,
+    });
     assert.equal(res.statusCode, 202, res.body);
     const text = await waitFor(
       async () => {
         const t = await scrape(s.app);
-        return metric(t, 'askproai_webhooks_total', { provider: 'retell', event: 'call_ended', status: 'failed' }) === 1 && t;
+        return (
+          metric(t, 'askproai_webhooks_total', {
+            provider: 'retell',
+            event: 'call_ended',
+            status: 'failed',
+          }) === 1 && t
+        );
       },
       { what: 'the job to fail for good', timeoutMs: 15_000 },
     );
-    assert.equal(metric(text, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'failed' }), 3, 'three attempts');
+    assert.equal(
+      metric(text, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'failed' }),
+      3,
+      'three attempts',
+    );
     assert.equal(metric(text, 'askproai_errors_total', { type: 'webhook_failed', severity: 'error' }), 1);
     assert.equal(metric(text, 'askproai_calls_total', { status: 'completed', company: DEMO_COMPANY.id }), 0);
-    await waitFor(async () => (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length === 0, {
-      what: 'the claim to be released',
-    });
+    await waitFor(
+      async () => (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length === 0,
+      {
+        what: 'the claim to be released',
+      },
+    );
   });
 
   test('with Redis gone, a delivery is processed inline and the outage is reported', async () => {
@@ -88,7 +129,10 @@ describe('BullMQ webhook queue', () => {
       assert.deepEqual(res.json(), { status: 'processed' });
       const text = await scrape(s.app);
       assert.equal(metric(text, 'askproai_bookings_total', { status: 'confirmed', source: 'api' }), 1);
-      assert.equal(metric(text, 'askproai_errors_total', { type: 'queue_unavailable', severity: 'warning' }), 1);
+      assert.equal(
+        metric(text, 'askproai_errors_total', { type: 'queue_unavailable', severity: 'warning' }),
+        1,
+      );
     } finally {
       await s.close();
       await redis.stop();

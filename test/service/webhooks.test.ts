@@ -9,7 +9,14 @@ import { buildService, type Service } from '../../src/service/app.ts';
 import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
 import { deriveCallStatus } from '../../src/service/webhooks/retell.ts';
-import { calcomEvent, calcomUid, retellCallId, retellEvent, signedCalcom, signedRetell } from '../../src/service/webhooks/samples.ts';
+import {
+  calcomEvent,
+  calcomUid,
+  retellCallId,
+  retellEvent,
+  signedCalcom,
+  signedRetell,
+} from '../../src/service/webhooks/samples.ts';
 import { signRetell } from '../../src/service/webhooks/signature.ts';
 import { metric, scrape, series, testConfig } from './helpers.ts';
 
@@ -19,17 +26,31 @@ const COMPANY = DEMO_COMPANY.id;
 
 async function newService(): Promise<Service> {
   const config = testConfig();
-  return buildService({ config, metrics: createMetrics(config), database: await openDatabase('sqlite::memory:') });
+  return buildService({
+    config,
+    metrics: createMetrics(config),
+    database: await openDatabase('sqlite::memory:'),
+  });
 }
 
 function postRetell(s: Service, body: unknown, timestampMs?: number) {
   const signed = signedRetell(body, KEY, timestampMs);
-  return s.app.inject({ method: 'POST', url: '/api/webhooks/retell', headers: signed.headers, payload: signed.body });
+  return s.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/retell',
+    headers: signed.headers,
+    payload: signed.body,
+  });
 }
 
 function postCalcom(s: Service, body: unknown) {
   const signed = signedCalcom(body, SECRET);
-  return s.app.inject({ method: 'POST', url: '/api/webhooks/calcom', headers: signed.headers, payload: signed.body });
+  return s.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/calcom',
+    headers: signed.headers,
+    payload: signed.body,
+  });
 }
 
 const webhooks = (text: string, provider: string, event: string, status: string) =>
@@ -53,17 +74,33 @@ describe('Retell webhooks', () => {
     let text = await scrape(s.app);
     assert.equal(webhooks(text, 'retell', 'call_started', 'processed'), 1);
     assert.equal(metric(text, 'askproai_calls_total', { company: COMPANY }), 0);
-    const row = await s.database.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
+    const row = await s.database.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'in_progress');
     assert.equal(row.company_id, COMPANY);
 
-    const ended = await postRetell(s, retellEvent('call_ended', { callId, disconnectionReason: 'user_hangup', durationMs: 42_000 }));
+    const ended = await postRetell(
+      s,
+      retellEvent('call_ended', { callId, disconnectionReason: 'user_hangup', durationMs: 42_000 }),
+    );
     assert.equal(ended.statusCode, 200, ended.body);
     text = await scrape(s.app);
     assert.equal(metric(text, 'askproai_calls_total', { status: 'completed', company: COMPANY }), 1);
     assert.equal(webhooks(text, 'retell', 'call_ended', 'processed'), 1);
-    assert.ok(metric(text, 'askproai_webhook_processing_duration_seconds_count', { provider: 'retell', event: 'call_ended' }) >= 1);
-    const endedRow = await s.database.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
+    assert.ok(
+      metric(text, 'askproai_webhook_processing_duration_seconds_count', {
+        provider: 'retell',
+        event: 'call_ended',
+      }) >= 1,
+    );
+    const endedRow = await s.database.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
     assert.equal(endedRow.status, 'completed');
     assert.equal(Number(endedRow.duration_ms), 42_000);
 
@@ -71,8 +108,16 @@ describe('Retell webhooks', () => {
     assert.equal(analyzed.statusCode, 200, analyzed.body);
     text = await scrape(s.app);
     assert.equal(webhooks(text, 'retell', 'call_analyzed', 'processed'), 1);
-    assert.equal(metric(text, 'askproai_calls_total', { status: 'completed', company: COMPANY }), 1, 'analysis does not count a call');
-    const analyzedRow = await s.database.db.selectFrom('calls').select('analysis').where('id', '=', callId).executeTakeFirstOrThrow();
+    assert.equal(
+      metric(text, 'askproai_calls_total', { status: 'completed', company: COMPANY }),
+      1,
+      'analysis does not count a call',
+    );
+    const analyzedRow = await s.database.db
+      .selectFrom('calls')
+      .select('analysis')
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
     assert.match(analyzedRow.analysis ?? '', /call_successful/);
   });
 
@@ -109,7 +154,11 @@ describe('Retell webhooks', () => {
       ['ended', 'agent_hangup', 'completed'],
     ];
     for (const [callStatus, reason, expected] of cases) {
-      assert.equal(deriveCallStatus({ call_status: callStatus, disconnection_reason: reason }), expected, reason);
+      assert.equal(
+        deriveCallStatus({ call_status: callStatus, disconnection_reason: reason }),
+        expected,
+        reason,
+      );
       const res = await postRetell(s, retellEvent('call_ended', { callStatus, disconnectionReason: reason }));
       assert.equal(res.statusCode, 200, res.body);
     }
@@ -157,9 +206,15 @@ describe('Retell webhooks', () => {
   });
 
   test('malformed bodies get 400 with a clear message and store nothing', async () => {
-    const deliveriesBefore = (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length;
+    const deliveriesBefore = (await s.database.db.selectFrom('webhook_deliveries').select('id').execute())
+      .length;
     const notJson = signedRetell('{"event": "call_ended", "call": {', KEY);
-    const r1 = await s.app.inject({ method: 'POST', url: '/api/webhooks/retell', headers: notJson.headers, payload: notJson.body });
+    const r1 = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/retell',
+      headers: notJson.headers,
+      payload: notJson.body,
+    });
     assert.equal(r1.statusCode, 400);
     assert.match(r1.json().error, /JSON/);
 
@@ -167,11 +222,20 @@ describe('Retell webhooks', () => {
     delete noCallId.call.call_id;
     const r2 = await postRetell(s, noCallId);
     assert.equal(r2.statusCode, 400);
-    assert.ok(r2.json().issues.some((i: string) => i.startsWith('call.call_id')), r2.body);
+    assert.ok(
+      r2.json().issues.some((i: string) => i.startsWith('call.call_id')),
+      r2.body,
+    );
 
     const text = await scrape(s.app);
-    assert.equal(webhooks(text, 'retell', 'unknown', 'invalid') + webhooks(text, 'retell', 'call_ended', 'invalid'), 2);
-    assert.equal((await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length, deliveriesBefore);
+    assert.equal(
+      webhooks(text, 'retell', 'unknown', 'invalid') + webhooks(text, 'retell', 'call_ended', 'invalid'),
+      2,
+    );
+    assert.equal(
+      (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length,
+      deliveriesBefore,
+    );
   });
 
   test('an unknown agent is a 404 counted as unknown_tenant', async () => {
@@ -183,7 +247,8 @@ describe('Retell webhooks', () => {
   test('no phone number or customer data reaches a label', async () => {
     const text = await scrape(s.app);
     assert.doesNotMatch(text, /\+49|4915100000000|erika|example\.com/i);
-    for (const s2 of series(text, 'askproai_calls_total')) assert.match(s2.labels.company ?? '', /^cmp_[a-z0-9_]+$/);
+    for (const s2 of series(text, 'askproai_calls_total'))
+      assert.match(s2.labels.company ?? '', /^cmp_[a-z0-9_]+$/);
   });
 });
 
@@ -197,7 +262,8 @@ describe('Cal.com webhooks', () => {
     await s.database.close();
   });
 
-  const bookings = (text: string, status: string, source: string) => metric(text, 'askproai_bookings_total', { status, source });
+  const bookings = (text: string, status: string, source: string) =>
+    metric(text, 'askproai_bookings_total', { status, source });
 
   test('created, rescheduled and cancelled bookings are stored and counted', async () => {
     const uid = calcomUid();
@@ -206,15 +272,26 @@ describe('Cal.com webhooks', () => {
     let text = await scrape(s.app);
     assert.equal(bookings(text, 'confirmed', 'phone'), 1);
     assert.equal(webhooks(text, 'calcom', 'booking_created', 'processed'), 1);
-    const row = await s.database.db.selectFrom('bookings').selectAll().where('calcom_uid', '=', uid).executeTakeFirstOrThrow();
+    const row = await s.database.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('calcom_uid', '=', uid)
+      .executeTakeFirstOrThrow();
     assert.equal(row.company_id, COMPANY);
     assert.equal(row.status, 'confirmed');
     assert.equal(typeof row.created_at, 'number');
 
     const newUid = calcomUid();
-    const moved = await postCalcom(s, calcomEvent('BOOKING_RESCHEDULED', { uid: newUid, rescheduleUid: uid }));
+    const moved = await postCalcom(
+      s,
+      calcomEvent('BOOKING_RESCHEDULED', { uid: newUid, rescheduleUid: uid }),
+    );
     assert.equal(moved.statusCode, 200, moved.body);
-    const movedRow = await s.database.db.selectFrom('bookings').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const movedRow = await s.database.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
     assert.equal(movedRow.status, 'rescheduled');
     assert.equal(movedRow.calcom_uid, newUid);
 
@@ -223,7 +300,11 @@ describe('Cal.com webhooks', () => {
     text = await scrape(s.app);
     assert.equal(bookings(text, 'rescheduled', 'phone'), 1);
     assert.equal(bookings(text, 'cancelled', 'phone'), 1);
-    const final = await s.database.db.selectFrom('bookings').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const final = await s.database.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
     assert.equal(final.status, 'cancelled');
     const count = await s.database.db.selectFrom('bookings').select('id').execute();
     assert.equal(count.length, 1, 'one booking throughout');
@@ -231,7 +312,10 @@ describe('Cal.com webhooks', () => {
 
   test('a booking that needs confirmation is pending, then confirmed once', async () => {
     const uid = calcomUid();
-    const requested = await postCalcom(s, calcomEvent('BOOKING_REQUESTED', { uid, requiresConfirmation: true }));
+    const requested = await postCalcom(
+      s,
+      calcomEvent('BOOKING_REQUESTED', { uid, requiresConfirmation: true }),
+    );
     assert.equal(requested.statusCode, 200, requested.body);
     const confirmed = await postCalcom(s, calcomEvent('BOOKING_CREATED', { uid }));
     assert.equal(confirmed.statusCode, 200, confirmed.body);
@@ -261,7 +345,12 @@ describe('Cal.com webhooks', () => {
       payload: body,
     });
     assert.equal(bad.statusCode, 401);
-    const unsigned = await s.app.inject({ method: 'POST', url: '/api/webhooks/calcom', headers: { 'content-type': 'application/json' }, payload: body });
+    const unsigned = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/calcom',
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
     assert.equal(unsigned.statusCode, 401);
 
     const noEventType = calcomEvent('BOOKING_CREATED') as { payload: Record<string, unknown> };
@@ -273,7 +362,11 @@ describe('Cal.com webhooks', () => {
     const unknown = await postCalcom(s, calcomEvent('BOOKING_CREATED', { eventTypeId: 999_999 }));
     assert.equal(unknown.statusCode, 404);
 
-    const ping = await postCalcom(s, { triggerEvent: 'PING', createdAt: new Date().toISOString(), payload: {} });
+    const ping = await postCalcom(s, {
+      triggerEvent: 'PING',
+      createdAt: new Date().toISOString(),
+      payload: {},
+    });
     assert.equal(ping.statusCode, 200, ping.body);
 
     const text = await scrape(s.app);
@@ -306,7 +399,11 @@ describe('a failing delivery', () => {
       assert.equal(webhooks(text, 'retell', 'call_ended', 'failed'), 1);
       assert.equal(metric(text, 'askproai_errors_total', { type: 'webhook_failed', severity: 'error' }), 1);
       assert.equal(metric(text, 'askproai_calls_total', { company: COMPANY, status: 'completed' }), 0);
-      assert.equal((await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length, 0, 'claim rolled back');
+      assert.equal(
+        (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length,
+        0,
+        'claim rolled back',
+      );
 
       await sql`ALTER TABLE calls_away RENAME TO calls`.execute(s.database.db);
       const retry = await postRetell(s, body);

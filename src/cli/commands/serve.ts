@@ -26,13 +26,19 @@ function banner(service: RunningService): string {
   } else {
     lines.push('  Metrics:   disabled (METRICS_ENABLED=false)');
   }
-  lines.push(`  Logs:      JSON on stdout${service.log.loki ? ` and pushed to Loki at ${new URL(config.lokiUrl!).origin}` : ''}`);
-  lines.push(`  Sentry:    ${service.tracker.enabled ? `on (environment ${config.sentry.environment})` : 'off (set SENTRY_DSN)'}`);
+  lines.push(
+    `  Logs:      JSON on stdout${service.log.loki ? ` and pushed to Loki at ${new URL(config.lokiUrl!).origin}` : ''}`,
+  );
+  lines.push(
+    `  Sentry:    ${service.tracker.enabled ? `on (environment ${config.sentry.environment})` : 'off (set SENTRY_DSN)'}`,
+  );
   lines.push(
     `  Demo tenant: company ${DEMO_COMPANY.id}, Retell agent ${DEMO_COMPANY.retellAgentId}, Cal.com event type ${DEMO_COMPANY.calcomEventTypeId}`,
   );
   if (service.secrets.demo.length > 0) {
-    lines.push(`  Using the documented demo secrets for ${service.secrets.demo.join(', ')} (development only; see docs/service.md)`);
+    lines.push(
+      `  Using the documented demo secrets for ${service.secrets.demo.join(', ')} (development only; see docs/service.md)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -59,17 +65,28 @@ export function register(program: Command): void {
       try {
         service = await startService(config);
       } catch (err) {
-        const message = err instanceof ConfigError ? err.message : `could not start: ${(err as Error).message}`;
+        const message =
+          err instanceof ConfigError ? err.message : `could not start: ${(err as Error).message}`;
         process.stderr.write(`askproai: ${message}\n`);
         process.exit(1);
       }
       process.stderr.write(banner(service));
 
       process.on('unhandledRejection', (reason) => {
-        service.reportError({ type: 'unhandled', severity: 'error', error: reason, message: 'unhandled promise rejection' });
+        service.reportError({
+          type: 'unhandled',
+          severity: 'error',
+          error: reason,
+          message: 'unhandled promise rejection',
+        });
       });
       process.on('uncaughtException', (err) => {
-        service.reportError({ type: 'unhandled', severity: 'critical', error: err, message: 'uncaught exception; exiting' });
+        service.reportError({
+          type: 'unhandled',
+          severity: 'critical',
+          error: err,
+          message: 'uncaught exception; exiting',
+        });
         void service.close().finally(() => process.exit(1));
       });
 

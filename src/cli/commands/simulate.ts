@@ -34,18 +34,39 @@ export function summaryTable(s: SimulationStats): string {
   const fmt = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(0));
   const rows = REQUEST_KINDS.filter((k) => s.byKind[k].sent > 0).map((k) => {
     const b = s.byKind[k];
-    return [k, b.sent, b.ok, b.clientErrors, b.serverErrors, b.networkErrors, fmt(quantile(b.latenciesMs, 0.5)), fmt(quantile(b.latenciesMs, 0.95))].map(String);
+    return [
+      k,
+      b.sent,
+      b.ok,
+      b.clientErrors,
+      b.serverErrors,
+      b.networkErrors,
+      fmt(quantile(b.latenciesMs, 0.5)),
+      fmt(quantile(b.latenciesMs, 0.95)),
+    ].map(String);
   });
   const all = REQUEST_KINDS.map((k) => s.byKind[k]);
   const sum = (f: (b: (typeof all)[number]) => number) => all.reduce((n, b) => n + f(b), 0);
   const latencies = all.flatMap((b) => b.latenciesMs);
   rows.push(
-    ['total', sum((b) => b.sent), sum((b) => b.ok), sum((b) => b.clientErrors), sum((b) => b.serverErrors), sum((b) => b.networkErrors), fmt(quantile(latencies, 0.5)), fmt(quantile(latencies, 0.95))].map(String),
+    [
+      'total',
+      sum((b) => b.sent),
+      sum((b) => b.ok),
+      sum((b) => b.clientErrors),
+      sum((b) => b.serverErrors),
+      sum((b) => b.networkErrors),
+      fmt(quantile(latencies, 0.5)),
+      fmt(quantile(latencies, 0.95)),
+    ].map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-  out.push(`${s.sent} requests in ${(s.elapsedMs / 1000).toFixed(1)} s${s.skipped ? `, ${s.skipped} skipped because the service fell behind` : ''}`);
+  out.push(
+    `${s.sent} requests in ${(s.elapsedMs / 1000).toFixed(1)} s${s.skipped ? `, ${s.skipped} skipped because the service fell behind` : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -102,9 +123,14 @@ export function register(program: Command): void {
         });
         if (tty) process.stderr.write('\n');
         process.stdout.write(summaryTable(stats));
-        const answered = REQUEST_KINDS.reduce((n, k) => n + stats.byKind[k].sent - stats.byKind[k].networkErrors, 0);
+        const answered = REQUEST_KINDS.reduce(
+          (n, k) => n + stats.byKind[k].sent - stats.byKind[k].networkErrors,
+          0,
+        );
         if (stats.sent > 0 && answered === 0) {
-          process.stderr.write(`askproai simulate: no request got an answer from ${flags.url}; is the service running?\n`);
+          process.stderr.write(
+            `askproai simulate: no request got an answer from ${flags.url}; is the service running?\n`,
+          );
           process.exitCode = 1;
         }
       } catch (err) {

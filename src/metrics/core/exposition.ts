@@ -56,10 +56,11 @@ export function writeFamily(out: string, family: AnyFamily, format: ExpositionFo
     for (const s of family.series.values()) {
       const open = s.labelText === '' ? '{' : `{${s.labelText},`;
       const bucketPrefix = `${name}_bucket${open}`;
-      const counts = s.counts;
+      const data = s.store.data;
+      const offset = s.offset;
       let cum = 0;
       for (let i = 0; i <= last; i++) {
-        cum += counts[i]!;
+        cum += data[offset + i]!;
         out += bucketPrefix + suffixes[i] + cum + '\n';
       }
       const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;

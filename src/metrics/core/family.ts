@@ -7,8 +7,11 @@
  * holds PII and never grows past a fixed size; everything else takes the slow path, which guards each
  * value, counts what it altered and applies the cardinality cap.
  *
- * Series keys are the guarded values joined with U+0001, which the guard never lets through, so two
- * different label sets cannot share a key (prom-client joins with an unescaped `|`).
+ * Series are keyed by their rendered label text (`a="x",b="y"`), built from guarded and escaped
+ * values, so two different label sets cannot share a key (prom-client joins values with an unescaped
+ * `|`), and the key doubles as the text the writers print. A histogram's bucket counts live in one
+ * growable array per family, each series holding an offset into it: a typed array per series would
+ * cost more than the counts themselves.
  */
 import {
   assertLabelName,
@@ -16,12 +19,11 @@ import {
   type DropReason,
   guardLabelValue,
   OVERFLOW_VALUE,
+  parseLabelText,
   renderLabels,
 } from './labels.ts';
 import type { MetricDef, MetricType } from './types.ts';
 import { WarningCodes, warnOnce } from './warnings.ts';
-
-const KEY_SEPARATOR = '\u0001';
 
 export interface FamilyHooks {
   /** Called for every recording folded into the overflow series. */
@@ -33,13 +35,14 @@ export interface FamilyHooks {
 const silentHooks: FamilyHooks = { onOverflow() {}, onDropped() {} };
 
 export abstract class Series {
-  /** Label values after guarding, in the family's label order. */
-  readonly labelValues: readonly string[];
   /** `a="x",b="y"`, rendered once; empty for unlabelled series. */
   readonly labelText: string;
-  constructor(labelValues: readonly string[], labelText: string) {
-    this.labelValues = labelValues;
+  constructor(labelText: string) {
     this.labelText = labelText;
+  }
+  /** Label values after guarding, in the family's label order (parsed back from the label text). */
+  get labelValues(): string[] {
+    return parseLabelText(this.labelText);
   }
 }
 
@@ -75,15 +78,39 @@ export class GaugeSeries extends Series {
   }
 }
 
-export class HistogramSeries extends Series {
-  /** Non-cumulative counts per bucket; the last slot is the +Inf bucket. */
-  readonly counts: Float64Array;
-  sum = 0;
-  private readonly bounds: Float64Array;
-  constructor(labelValues: readonly string[], labelText: string, bounds: Float64Array) {
-    super(labelValues, labelText);
+/** The bucket counts of every series of one histogram family, `stride` slots per series. */
+export class BucketStore {
+  data: Float64Array;
+  readonly bounds: Float64Array;
+  readonly stride: number;
+  private used = 0;
+  constructor(bounds: Float64Array) {
     this.bounds = bounds;
-    this.counts = new Float64Array(bounds.length + 1);
+    this.stride = bounds.length + 1;
+    this.data = new Float64Array(this.stride * 8);
+  }
+  /** Reserves the slots of one more series and returns their offset. */
+  allocate(): number {
+    if (this.used + this.stride > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const offset = this.used;
+    this.used += this.stride;
+    return offset;
+  }
+}
+
+export class HistogramSeries extends Series {
+  sum = 0;
+  /** Where this series' non-cumulative bucket counts start in `store.data`; the last slot is +Inf. */
+  readonly offset: number;
+  readonly store: BucketStore;
+  constructor(labelText: string, store: BucketStore) {
+    super(labelText);
+    this.store = store;
+    this.offset = store.allocate();
   }
   observe(value: number): void {
     if (typeof value !== 'number' || Number.isNaN(value)) {
@@ -94,16 +121,28 @@ export class HistogramSeries extends Series {
       );
       return;
     }
-    const bounds = this.bounds;
+    const store = this.store;
+    const bounds = store.bounds;
     const n = bounds.length;
     let i = 0;
     while (i < n && value > bounds[i]!) i++;
-    this.counts[i]!++;
+    store.data[this.offset + i]!++;
     this.sum += value;
   }
+  /** A copy of the non-cumulative bucket counts, +Inf last. */
+  get counts(): Float64Array {
+    return this.store.data.slice(this.offset, this.offset + this.store.stride);
+  }
+  /** Adds non-cumulative bucket counts (cluster aggregation). */
+  addCounts(counts: ArrayLike<number>): void {
+    const data = this.store.data;
+    const n = Math.min(counts.length, this.store.stride);
+    for (let i = 0; i < n; i++) data[this.offset + i]! += counts[i]!;
+  }
   get count(): number {
+    const data = this.store.data;
     let c = 0;
-    for (let i = 0; i < this.counts.length; i++) c += this.counts[i]!;
+    for (let i = 0; i < this.store.stride; i++) c += data[this.offset + i]!;
     return c;
   }
 }
@@ -144,7 +183,7 @@ export abstract class Family<S extends Series = Series, L extends string = strin
     this.lookupLimit = maxSeries * 2 + 16;
   }
 
-  protected abstract create(labelValues: string[], labelText: string): S;
+  protected abstract create(labelText: string): S;
 
   /** The series of an unlabelled family. */
   get(): S {
@@ -231,11 +270,11 @@ export abstract class Family<S extends Series = Series, L extends string = strin
           clean = false; // trimmed
         }
       }
-      const key = values.join(KEY_SEPARATOR);
+      const key = renderLabels(this.labelNames, values);
       let series = this.series.get(key);
       if (series === undefined) {
         if (this.series.size >= this.maxSeries) return this.overflow();
-        series = this.create(values, renderLabels(this.labelNames, values));
+        series = this.create(key);
         this.series.set(key, series);
       }
       if (clean && this.lookupSize < this.lookupLimit) this.remember(raw, series);
@@ -246,7 +285,7 @@ export abstract class Family<S extends Series = Series, L extends string = strin
         `${this.name}:error`,
         `Recording on ${this.name} failed: ${(err as Error).message}`,
       );
-      return this.create([], '');
+      return this.create('');
     }
   }
 
@@ -257,11 +296,13 @@ export abstract class Family<S extends Series = Series, L extends string = strin
       this.name,
       `${this.name} reached its cap of ${this.maxSeries} label sets; new sets are folded into ${OVERFLOW_VALUE}`,
     );
-    const values = this.labelNames.map(() => OVERFLOW_VALUE);
-    const key = values.join(KEY_SEPARATOR);
+    const key = renderLabels(
+      this.labelNames,
+      this.labelNames.map(() => OVERFLOW_VALUE),
+    );
     let series = this.series.get(key);
     if (series === undefined) {
-      series = this.create(values, renderLabels(this.labelNames, values));
+      series = this.create(key);
       this.series.set(key, series);
     }
     return series;
@@ -288,21 +329,22 @@ export abstract class Family<S extends Series = Series, L extends string = strin
 
 export class CounterFamily<L extends string = string> extends Family<CounterSeries, L> {
   readonly type = 'counter' as const;
-  protected create(values: string[], text: string): CounterSeries {
-    return new CounterSeries(values, text);
+  protected create(text: string): CounterSeries {
+    return new CounterSeries(text);
   }
 }
 
 export class GaugeFamily<L extends string = string> extends Family<GaugeSeries, L> {
   readonly type = 'gauge' as const;
-  protected create(values: string[], text: string): GaugeSeries {
-    return new GaugeSeries(values, text);
+  protected create(text: string): GaugeSeries {
+    return new GaugeSeries(text);
   }
 }
 
 export class HistogramFamily<L extends string = string> extends Family<HistogramSeries, L> {
   readonly type = 'histogram' as const;
   readonly bounds: Float64Array;
+  private store: BucketStore;
   constructor(def: MetricDef<L>, fullName: string, maxSeries: number, hooks?: FamilyHooks) {
     super(def, fullName, maxSeries, hooks);
     const buckets = def.buckets;
@@ -316,9 +358,15 @@ export class HistogramFamily<L extends string = string> extends Family<Histogram
       }
     }
     this.bounds = Float64Array.from(buckets);
+    this.store = new BucketStore(this.bounds);
   }
-  protected create(values: string[], text: string): HistogramSeries {
-    return new HistogramSeries(values, text, this.bounds);
+  protected create(text: string): HistogramSeries {
+    return new HistogramSeries(text, this.store);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.store = new BucketStore(this.bounds);
   }
 }
 

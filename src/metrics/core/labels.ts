@@ -81,14 +81,36 @@ export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** Renders `a="x",b="y"` for names and already guarded values. */
+/**
+ * Renders `a="x",b="y"` for names and already guarded values. Built with join, which yields one flat
+ * string: concatenation would leave a chain of fragments behind every series' label text.
+ */
 export function renderLabels(names: readonly string[], values: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0) out += ',';
-    out += `${names[i]}="${escapeLabelValue(values[i]!)}"`;
+  const parts = new Array<string>(names.length);
+  for (let i = 0; i < names.length; i++) parts[i] = `${names[i]}="${escapeLabelValue(values[i]!)}"`;
+  return parts.join(',');
+}
+
+/** The values of a label text made by `renderLabels`, unescaped, in order. */
+export function parseLabelText(text: string): string[] {
+  const values: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    i = text.indexOf('="', i) + 2;
+    let value = '';
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') {
+        const c = text[i + 1];
+        value += c === 'n' ? '\n' : c;
+        i += 2;
+      } else {
+        value += text[i++];
+      }
+    }
+    values.push(value);
+    i += 2; // the closing quote and the comma
   }
-  return out;
+  return values;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;

@@ -18,7 +18,7 @@ function templateOf(req: Request): string | undefined {
 export function expressMetrics(metrics: HttpMetrics): RequestHandler {
   return function askproaiHttpMetrics(req: Request, res: Response, next: NextFunction) {
     const start = performance.now();
-    res.once('close', function askproaiRecordRequest() {
+    res.on('close', function askproaiRecordRequest() {
       const finished = res.writableFinished;
       if (!finished && !metrics.recordAborted) return;
       const template = templateOf(req);

@@ -23,7 +23,7 @@ export function instrumentHandler<
 >(metrics: HttpMetrics, handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
   return function askproaiInstrumentedHandler(req, res) {
     const start = performance.now();
-    res.once('close', function askproaiRecordRequest() {
+    res.on('close', function askproaiRecordRequest() {
       const template = routes.get(req);
       const finished = res.writableFinished;
       if (!finished && !metrics.recordAborted) return;

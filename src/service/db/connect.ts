@@ -55,8 +55,12 @@ export function parseDatabaseUrl(url: string | undefined): DatabaseTarget {
     return { dialect: 'mysql', location: value.replace(/^mariadb:/i, 'mysql:') };
   }
   if (scheme === 'sqlite' || scheme === 'file') {
-    const rest = value.slice(scheme.length + 1).replace(/^\/\/(?=\/)/, '').replace(/^\/\/(?!\/)/, '');
-    if (rest === '' ) throw new Error('DATABASE_URL: a sqlite: URL needs a file path, e.g. sqlite:data/askproai.sqlite');
+    const rest = value
+      .slice(scheme.length + 1)
+      .replace(/^\/\/(?=\/)/, '')
+      .replace(/^\/\/(?!\/)/, '');
+    if (rest === '')
+      throw new Error('DATABASE_URL: a sqlite: URL needs a file path, e.g. sqlite:data/askproai.sqlite');
     return { dialect: 'sqlite', location: rest === ':memory:' ? ':memory:' : rest };
   }
   // Windows drive letters aside, any other scheme is a mistake rather than a file name.
@@ -95,7 +99,10 @@ const pgTypes = {
  * const { db, dialect, close } = await openDatabase(config.databaseUrl);
  * ```
  */
-export async function openDatabase(url: string | undefined, options: OpenDatabaseOptions = {}): Promise<ServiceDatabase> {
+export async function openDatabase(
+  url: string | undefined,
+  options: OpenDatabaseOptions = {},
+): Promise<ServiceDatabase> {
   const target = parseDatabaseUrl(url);
   const poolSize = options.poolSize ?? 10;
   let db: ServiceDb;
@@ -109,7 +116,11 @@ export async function openDatabase(url: string | undefined, options: OpenDatabas
     db = new Kysely<ServiceTables>({ dialect: new PostgresDialect({ pool: pgPool }), log: options.log });
     description = `PostgreSQL ${maskUrl(target.location)}`;
   } else if (target.dialect === 'mysql') {
-    const mysqlPool = createMysqlPool({ uri: target.location, connectionLimit: poolSize, supportBigNumbers: true });
+    const mysqlPool = createMysqlPool({
+      uri: target.location,
+      connectionLimit: poolSize,
+      supportBigNumbers: true,
+    });
     pool = mysqlPool;
     db = new Kysely<ServiceTables>({ dialect: new MysqlDialect({ pool: mysqlPool }), log: options.log });
     description = `MySQL/MariaDB ${maskUrl(target.location)}`;

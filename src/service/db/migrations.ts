@@ -42,7 +42,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('customer_phone', 'varchar(32)')
         .execute();
       await db.schema.createIndex('bookings_created_at_idx').on('bookings').column('created_at').execute();
-      await db.schema.createIndex('bookings_company_idx').on('bookings').columns(['company_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('bookings_company_idx')
+        .on('bookings')
+        .columns(['company_id', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('calls')
@@ -61,7 +65,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('calls_company_idx').on('calls').columns(['company_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('calls_company_idx')
+        .on('calls')
+        .columns(['company_id', 'created_at'])
+        .execute();
 
       await db.schema
         .createTable('webhook_deliveries')
@@ -90,7 +98,9 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

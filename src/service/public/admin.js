@@ -1,6 +1,5 @@
 // Admin page: lists recent data and reports the page's load timing to /api/rum.
-(function () {
-  'use strict';
+(() => {
   var page = document.body.dataset.page || 'other';
   var vitals = {};
   var sources = {
@@ -11,19 +10,26 @@
   };
 
   if (window.webVitals) {
-    window.webVitals.onTTFB(function (m) { vitals.ttfbMs = m.value; });
-    window.webVitals.onFCP(function (m) { vitals.fcpMs = m.value; });
+    window.webVitals.onTTFB((m) => {
+      vitals.ttfbMs = m.value;
+    });
+    window.webVitals.onFCP((m) => {
+      vitals.fcpMs = m.value;
+    });
   }
 
   function render(rows) {
     var table = document.getElementById('data');
-    if (!rows.length) { document.getElementById('status').textContent = 'Nothing yet.'; return; }
+    if (!rows.length) {
+      document.getElementById('status').textContent = 'Nothing yet.';
+      return;
+    }
     var cols = Object.keys(rows[0]);
-    table.tHead.innerHTML = '<tr>' + cols.map(function (c) { return '<th>' + c + '</th>'; }).join('') + '</tr>';
+    table.tHead.innerHTML = '<tr>' + cols.map((c) => '<th>' + c + '</th>').join('') + '</tr>';
     var body = table.tBodies[0];
-    rows.forEach(function (row) {
+    rows.forEach((row) => {
       var tr = document.createElement('tr');
-      cols.forEach(function (c) {
+      cols.forEach((c) => {
         var td = document.createElement('td');
         var v = row[c];
         td.textContent = typeof v === 'number' && /_at$/.test(c) ? new Date(v).toLocaleString() : String(v);
@@ -37,9 +43,13 @@
   var source = sources[page];
   if (source) {
     fetch(source.url, { headers: { accept: 'application/json' } })
-      .then(function (r) { return r.json(); })
-      .then(function (data) { render(data[source.key] || []); })
-      .catch(function () { document.getElementById('status').textContent = 'Could not load data.'; });
+      .then((r) => r.json())
+      .then((data) => {
+        render(data[source.key] || []);
+      })
+      .catch(() => {
+        document.getElementById('status').textContent = 'Could not load data.';
+      });
   } else {
     document.getElementById('status').textContent = '';
   }
@@ -52,12 +62,20 @@
     else if (nav) beacon.ttfbMs = Math.round(nav.responseStart - nav.startTime);
     if (vitals.fcpMs !== undefined) beacon.fcpMs = Math.round(vitals.fcpMs);
     var body = JSON.stringify(beacon);
-    if (!(navigator.sendBeacon && navigator.sendBeacon('/api/rum', body))) {
-      fetch('/api/rum', { method: 'POST', body: body, keepalive: true, headers: { 'content-type': 'text/plain' } });
+    if (!navigator.sendBeacon?.('/api/rum', body)) {
+      fetch('/api/rum', {
+        method: 'POST',
+        body: body,
+        keepalive: true,
+        headers: { 'content-type': 'text/plain' },
+      });
     }
   }
 
   // loadEventEnd is set once the load handlers have run: report on the next tick.
   if (document.readyState === 'complete') setTimeout(report, 0);
-  else window.addEventListener('load', function () { setTimeout(report, 0); });
+  else
+    window.addEventListener('load', () => {
+      setTimeout(report, 0);
+    });
 })();

@@ -45,14 +45,23 @@ export function adminRoutes() {
         .replaceAll('{{page}}', escapeHtml(r.page))
         .replaceAll('{{nav}}', nav);
       app.get(path, async (_request, reply) =>
-        reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html),
+        reply
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(html),
       );
     }
     app.get('/admin/assets/admin.js', async (_request, reply) =>
-      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script),
+      reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send(script),
     );
     app.get('/admin/assets/web-vitals.iife.js', async (_request, reply) =>
-      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(webVitals),
+      reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=86400')
+        .send(webVitals),
     );
   };
 }

@@ -30,18 +30,32 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
-const PUBLIC_BOOKING_COLUMNS = ['id', 'company_id', 'status', 'source', 'start_at', 'end_at', 'created_at', 'updated_at'] as const;
+const PUBLIC_BOOKING_COLUMNS = [
+  'id',
+  'company_id',
+  'status',
+  'source',
+  'start_at',
+  'end_at',
+  'created_at',
+  'updated_at',
+] as const;
 
 function issues(error: z.ZodError): string[] {
   return error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
 }
 
-export function bookingRoutes(database: ServiceDatabase, collector: MetricsCollector, now: () => number = Date.now) {
+export function bookingRoutes(
+  database: ServiceDatabase,
+  collector: MetricsCollector,
+  now: () => number = Date.now,
+) {
   const { db } = database;
   return async function bookings(app: FastifyInstance): Promise<void> {
     app.post('/api/bookings', async (request, reply) => {
       const parsed = CreateBooking.safeParse(request.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid booking', issues: issues(parsed.error) });
+      if (!parsed.success)
+        return reply.code(400).send({ error: 'invalid booking', issues: issues(parsed.error) });
       const b = parsed.data;
       const company = await db
         .selectFrom('companies')
@@ -80,7 +94,11 @@ export function bookingRoutes(database: ServiceDatabase, collector: MetricsColle
     app.get('/api/bookings', async (request, reply) => {
       const q = ListQuery.safeParse(request.query);
       if (!q.success) return reply.code(400).send({ error: 'invalid query', issues: issues(q.error) });
-      let query = db.selectFrom('bookings').select(PUBLIC_BOOKING_COLUMNS).orderBy('created_at', 'desc').limit(q.data.limit ?? 50);
+      let query = db
+        .selectFrom('bookings')
+        .select(PUBLIC_BOOKING_COLUMNS)
+        .orderBy('created_at', 'desc')
+        .limit(q.data.limit ?? 50);
       if (q.data.companyId) query = query.where('company_id', '=', q.data.companyId);
       return { bookings: await query.execute() };
     });
@@ -88,7 +106,11 @@ export function bookingRoutes(database: ServiceDatabase, collector: MetricsColle
     app.get<{ Params: { id: string } }>('/api/bookings/:id', async (request, reply) => {
       const id = request.params.id;
       if (id.length > 64) return reply.code(404).send({ error: 'booking not found' });
-      const row = await db.selectFrom('bookings').select(PUBLIC_BOOKING_COLUMNS).where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('bookings')
+        .select(PUBLIC_BOOKING_COLUMNS)
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) return reply.code(404).send({ error: 'booking not found' });
       return row;
     });
@@ -98,7 +120,16 @@ export function bookingRoutes(database: ServiceDatabase, collector: MetricsColle
       if (!q.success) return reply.code(400).send({ error: 'invalid query', issues: issues(q.error) });
       let query = db
         .selectFrom('calls')
-        .select(['id', 'company_id', 'status', 'direction', 'started_at', 'ended_at', 'duration_ms', 'disconnection_reason'])
+        .select([
+          'id',
+          'company_id',
+          'status',
+          'direction',
+          'started_at',
+          'ended_at',
+          'duration_ms',
+          'disconnection_reason',
+        ])
         .orderBy('created_at', 'desc')
         .limit(q.data.limit ?? 50);
       if (q.data.companyId) query = query.where('company_id', '=', q.data.companyId);
@@ -106,7 +137,11 @@ export function bookingRoutes(database: ServiceDatabase, collector: MetricsColle
     });
 
     app.get('/api/companies', async () => ({
-      companies: await db.selectFrom('companies').select(['id', 'name', 'is_active', 'retell_agent_id', 'created_at']).orderBy('id').execute(),
+      companies: await db
+        .selectFrom('companies')
+        .select(['id', 'name', 'is_active', 'retell_agent_id', 'created_at'])
+        .orderBy('id')
+        .execute(),
     }));
   };
 }

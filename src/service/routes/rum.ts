@@ -25,7 +25,11 @@ const PAGES: ReadonlySet<string> = new Set(ADMIN_PAGES);
 
 /** `bookings`, `/admin/bookings` or `/admin/bookings/` -> `bookings`; `/admin` -> `dashboard`; else `other`. */
 export function adminPageOf(page: string): AdminPage {
-  const name = page.replace(/^\/?admin\/?/, '').replace(/\/.*$/, '').toLowerCase() || 'dashboard';
+  const name =
+    page
+      .replace(/^\/?admin\/?/, '')
+      .replace(/\/.*$/, '')
+      .toLowerCase() || 'dashboard';
   return PAGES.has(name) ? (name as AdminPage) : 'other';
 }
 
@@ -42,7 +46,10 @@ export function rumRoutes(collector: MetricsCollector) {
       }
       const parsed = Beacon.safeParse(body);
       if (!parsed.success) {
-        return reply.code(400).send({ error: 'invalid beacon', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+        return reply.code(400).send({
+          error: 'invalid beacon',
+          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+        });
       }
       const page = adminPageOf(parsed.data.page);
       collector.recordAdminPageLoad(page, parsed.data.loadMs / 1000);

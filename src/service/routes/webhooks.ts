@@ -12,12 +12,17 @@ export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 export function webhookRoutes(pipeline: WebhookPipeline, collector: MetricsCollector) {
   return async function webhooks(scope: FastifyInstance): Promise<void> {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
-      done(null, body);
-    });
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
     // Bodies the parser refused (too large, bad encoding) are invalid deliveries, not server errors.
     scope.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status < 500) {
         collector.recordWebhook(providerOf(request), 'unknown', 'invalid', 0);
         return reply.code(status).send({ error: error.message });

@@ -33,7 +33,10 @@ const BOOKING_EVENTS: ReadonlySet<string> = new Set([
 /** Sources a booking may carry in its metadata (set by the phone agent or the web widget). */
 const CHANNELS: ReadonlySet<string> = new Set(BOOKING_SOURCES);
 
-const isoDate = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
+const isoDate = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
 
 export const CalcomAttendeeSchema = z.looseObject({
   name: z.string().max(200).optional(),
@@ -66,9 +69,14 @@ export const CalcomEventSchema = z
   })
   .superRefine((body, ctx) => {
     if (!BOOKING_EVENTS.has(body.triggerEvent)) return;
-    if (body.payload.uid === undefined) ctx.addIssue({ code: 'custom', path: ['payload', 'uid'], message: 'required for booking events' });
+    if (body.payload.uid === undefined)
+      ctx.addIssue({ code: 'custom', path: ['payload', 'uid'], message: 'required for booking events' });
     if (body.payload.eventTypeId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['payload', 'eventTypeId'], message: 'required for booking events' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['payload', 'eventTypeId'],
+        message: 'required for booking events',
+      });
     }
   });
 
@@ -86,10 +94,20 @@ export function newBookingId(): string {
 }
 
 async function findByUid(trx: Trx, uid: string) {
-  return trx.selectFrom('bookings').select(['id', 'status', 'source']).where('calcom_uid', '=', uid).executeTakeFirst();
+  return trx
+    .selectFrom('bookings')
+    .select(['id', 'status', 'source'])
+    .where('calcom_uid', '=', uid)
+    .executeTakeFirst();
 }
 
-async function insertBooking(trx: Trx, body: CalcomEvent, companyId: string, status: BookingStatus, now: number) {
+async function insertBooking(
+  trx: Trx,
+  body: CalcomEvent,
+  companyId: string,
+  status: BookingStatus,
+  now: number,
+) {
   const p = body.payload;
   const attendee = p.attendees?.[0];
   const callId = p.metadata?.call_id;
@@ -115,7 +133,14 @@ async function insertBooking(trx: Trx, body: CalcomEvent, companyId: string, sta
 }
 
 /** Inserts or updates the booking with Cal.com uid `uid` to `status`. */
-async function setStatus(trx: Trx, body: CalcomEvent, companyId: string, uid: string, status: BookingStatus, now: number) {
+async function setStatus(
+  trx: Trx,
+  body: CalcomEvent,
+  companyId: string,
+  uid: string,
+  status: BookingStatus,
+  now: number,
+) {
   const p = body.payload;
   const existing = await findByUid(trx, uid);
   if (!existing) {
@@ -168,7 +193,9 @@ export const calcom: ProviderSpec<CalcomEvent> = {
       case 'BOOKING_CREATED':
       case 'BOOKING_REQUESTED': {
         const pending =
-          body.triggerEvent === 'BOOKING_REQUESTED' || p.requiresConfirmation === true || p.status?.toUpperCase() === 'PENDING';
+          body.triggerEvent === 'BOOKING_REQUESTED' ||
+          p.requiresConfirmation === true ||
+          p.status?.toUpperCase() === 'PENDING';
         const status: BookingStatus = pending ? 'pending' : 'confirmed';
         const existing = await findByUid(trx, p.uid!);
         // The same booking created twice (requested, then confirmed by the host) is one booking.
@@ -180,7 +207,10 @@ export const calcom: ProviderSpec<CalcomEvent> = {
       case 'BOOKING_RESCHEDULED': {
         const existing = p.rescheduleUid ? await findByUid(trx, p.rescheduleUid) : undefined;
         await setStatus(trx, body, companyId, existing ? p.rescheduleUid! : p.uid!, 'rescheduled', now);
-        effects.bookings.push({ status: 'rescheduled', source: existing ? (existing.source as BookingSource) : source });
+        effects.bookings.push({
+          status: 'rescheduled',
+          source: existing ? (existing.source as BookingSource) : source,
+        });
         break;
       }
       case 'BOOKING_CANCELLED':

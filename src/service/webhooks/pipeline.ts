@@ -88,7 +88,11 @@ export class WebhookPipeline {
       jsonOk = false;
     }
     const event = spec.eventLabel(parsed);
-    const finish = (status: WebhookStatus, statusCode: number, body: Record<string, unknown>): WebhookResponse => {
+    const finish = (
+      status: WebhookStatus,
+      statusCode: number,
+      body: Record<string, unknown>,
+    ): WebhookResponse => {
       collector.recordWebhook(provider, event, status, elapsed(started));
       return { statusCode, body };
     };
@@ -131,7 +135,9 @@ export class WebhookPipeline {
     const job: WebhookJob = {
       provider,
       event,
-      deliveryId: createHash('sha256').update(`${provider}:${spec.deliveryKey(body)}`).digest('hex'),
+      deliveryId: createHash('sha256')
+        .update(`${provider}:${spec.deliveryKey(body)}`)
+        .digest('hex'),
       companyId,
       receivedAt: this.now(),
       body,
@@ -164,11 +170,19 @@ export class WebhookPipeline {
     return this.inline(job, tenantLog, started, true);
   }
 
-  private async inline(job: WebhookJob, log: Logger, started: number, claim: boolean): Promise<WebhookResponse> {
+  private async inline(
+    job: WebhookJob,
+    log: Logger,
+    started: number,
+    claim: boolean,
+  ): Promise<WebhookResponse> {
     try {
       const outcome = await this.process(job, claim);
       this.deps.collector.recordWebhook(job.provider, job.event, outcome, elapsed(started));
-      log.info({ provider: job.provider, event: job.event, deliveryId: job.deliveryId, outcome }, 'webhook handled');
+      log.info(
+        { provider: job.provider, event: job.event, deliveryId: job.deliveryId, outcome },
+        'webhook handled',
+      );
       return { statusCode: 200, body: { status: outcome } };
     } catch (err) {
       if (!claim) await this.release(job).catch(() => {});
@@ -184,16 +198,18 @@ export class WebhookPipeline {
   async process(job: WebhookJob, claim: boolean): Promise<'processed' | 'duplicate'> {
     const spec = PROVIDERS[job.provider];
     const now = this.now();
-    const effects = await this.deps.database.db.transaction().execute(async (trx): Promise<Effects | null> => {
-      if (claim && !(await this.claim(trx, job))) return null;
-      const result = await spec.apply(trx, job.body, job.companyId, now);
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ status: 'processed', processed_at: now })
-        .where('id', '=', job.deliveryId)
-        .execute();
-      return result;
-    });
+    const effects = await this.deps.database.db
+      .transaction()
+      .execute(async (trx): Promise<Effects | null> => {
+        if (claim && !(await this.claim(trx, job))) return null;
+        const result = await spec.apply(trx, job.body, job.companyId, now);
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ status: 'processed', processed_at: now })
+          .where('id', '=', job.deliveryId)
+          .execute();
+        return result;
+      });
     if (effects === null) return 'duplicate';
     for (const c of effects.calls) this.deps.collector.recordCall(c.status, c.company);
     for (const b of effects.bookings) this.deps.collector.recordBooking(b.status, b.source);
@@ -250,7 +266,10 @@ export class WebhookPipeline {
     const insert =
       this.deps.database.dialect === 'mysql'
         ? trx.insertInto('webhook_deliveries').ignore().values(row)
-        : trx.insertInto('webhook_deliveries').values(row).onConflict((oc) => oc.column('id').doNothing());
+        : trx
+            .insertInto('webhook_deliveries')
+            .values(row)
+            .onConflict((oc) => oc.column('id').doNothing());
     const result = await insert.executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { CallStatus } from '../../metrics/catalog.ts';
-import { type Effects, noEffects, type ProviderSpec, type Trx } from './types.ts';
 import { RETELL_SIGNATURE_HEADER, verifyRetell } from './signature.ts';
+import { type Effects, noEffects, type ProviderSpec, type Trx } from './types.ts';
 
 export const RETELL_EVENTS = ['call_started', 'call_ended', 'call_analyzed'] as const;
 const EVENT_SET: ReadonlySet<string> = new Set(RETELL_EVENTS);
@@ -39,7 +39,12 @@ export const RetellEventSchema = z.looseObject({
 export type RetellEvent = z.infer<typeof RetellEventSchema>;
 export type RetellCall = z.infer<typeof RetellCallSchema>;
 
-const NO_ANSWER = new Set(['dial_no_answer', 'registered_call_timeout', 'error_user_not_joined', 'user_declined']);
+const NO_ANSWER = new Set([
+  'dial_no_answer',
+  'registered_call_timeout',
+  'error_user_not_joined',
+  'user_declined',
+]);
 const TRANSFERRED = new Set(['call_transfer', 'transfer_bridged']);
 const COMPLETED = new Set([
   'user_hangup',
@@ -56,13 +61,21 @@ export function deriveCallStatus(call: Pick<RetellCall, 'call_status' | 'disconn
   if (reason === 'voicemail_reached') return 'voicemail';
   if (NO_ANSWER.has(reason) || call.call_status === 'not_connected') return 'no_answer';
   if (TRANSFERRED.has(reason)) return 'transferred';
-  if (call.call_status === 'error' || reason === 'dial_failed' || reason.startsWith('error_')) return 'failed';
+  if (call.call_status === 'error' || reason === 'dial_failed' || reason.startsWith('error_'))
+    return 'failed';
   if (COMPLETED.has(reason) || reason === '') return 'completed';
   // Refusals such as concurrency_limit_reached, no_valid_payment or scam_detected.
   return 'failed';
 }
 
-async function upsertCall(trx: Trx, call: RetellCall, companyId: string, status: string, now: number, analysis?: string) {
+async function upsertCall(
+  trx: Trx,
+  call: RetellCall,
+  companyId: string,
+  status: string,
+  now: number,
+  analysis?: string,
+) {
   const fields = {
     status,
     direction: call.direction ?? null,
@@ -78,7 +91,11 @@ async function upsertCall(trx: Trx, call: RetellCall, companyId: string, status:
     disconnection_reason: call.disconnection_reason ?? null,
     updated_at: now,
   };
-  const existing = await trx.selectFrom('calls').select(['id', 'status']).where('id', '=', call.call_id).executeTakeFirst();
+  const existing = await trx
+    .selectFrom('calls')
+    .select(['id', 'status'])
+    .where('id', '=', call.call_id)
+    .executeTakeFirst();
   if (existing) {
     // Events may arrive out of order: an ended call never goes back to in_progress.
     const keepStatus = status === 'in_progress' && existing.status !== 'in_progress';
@@ -115,7 +132,11 @@ export const retell: ProviderSpec<RetellEvent> = {
   schema: RetellEventSchema,
   eventLabel(body) {
     const event = (body as { event?: unknown } | null)?.event;
-    return typeof event === 'string' && EVENT_SET.has(event) ? event : typeof event === 'string' ? 'other' : 'unknown';
+    return typeof event === 'string' && EVENT_SET.has(event)
+      ? event
+      : typeof event === 'string'
+        ? 'other'
+        : 'unknown';
   },
   async tenant(db, body) {
     const row = await db
@@ -137,7 +158,9 @@ export const retell: ProviderSpec<RetellEvent> = {
       await upsertCall(trx, call, companyId, status, now);
       effects.calls.push({ status, company: companyId });
     } else if (body.event === 'call_analyzed') {
-      const analysis = call.call_analysis ? JSON.stringify(call.call_analysis).slice(0, ANALYSIS_MAX_CHARS) : undefined;
+      const analysis = call.call_analysis
+        ? JSON.stringify(call.call_analysis).slice(0, ANALYSIS_MAX_CHARS)
+        : undefined;
       const status = call.call_status === 'ended' ? deriveCallStatus(call) : 'in_progress';
       await upsertCall(trx, call, companyId, status, now, analysis);
     }

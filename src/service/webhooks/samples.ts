@@ -78,8 +78,21 @@ export function calcomEvent(triggerEvent: string, o: CalcomSampleOptions = {}): 
     description: '',
     startTime: new Date(start).toISOString(),
     endTime: new Date(start + 30 * 60_000).toISOString(),
-    organizer: { id: 5, name: 'Demo Dental Practice', email: 'practice@example.com', timeZone: 'Europe/Berlin', language: { locale: 'de' } },
-    attendees: [{ name: 'Erika Mustermann', email: 'erika@example.com', timeZone: 'Europe/Berlin', phoneNumber: '+4915100000001' }],
+    organizer: {
+      id: 5,
+      name: 'Demo Dental Practice',
+      email: 'practice@example.com',
+      timeZone: 'Europe/Berlin',
+      language: { locale: 'de' },
+    },
+    attendees: [
+      {
+        name: 'Erika Mustermann',
+        email: 'erika@example.com',
+        timeZone: 'Europe/Berlin',
+        phoneNumber: '+4915100000001',
+      },
+    ],
     location: 'Demo Dental Practice, Berlin',
     uid: o.uid ?? calcomUid(),
     bookingId: randomInt(1, 1_000_000),
@@ -94,16 +107,29 @@ export function calcomEvent(triggerEvent: string, o: CalcomSampleOptions = {}): 
 }
 
 /** The body text and headers Retell would send. */
-export function signedRetell(body: unknown, apiKey: string, timestampMs?: number): { body: string; headers: Record<string, string> } {
+export function signedRetell(
+  body: unknown,
+  apiKey: string,
+  timestampMs?: number,
+): { body: string; headers: Record<string, string> } {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return {
     body: text,
-    headers: { 'content-type': 'application/json', [RETELL_SIGNATURE_HEADER]: signRetell(text, apiKey, timestampMs) },
+    headers: {
+      'content-type': 'application/json',
+      [RETELL_SIGNATURE_HEADER]: signRetell(text, apiKey, timestampMs),
+    },
   };
 }
 
 /** The body text and headers Cal.com would send. */
-export function signedCalcom(body: unknown, secret: string): { body: string; headers: Record<string, string> } {
+export function signedCalcom(
+  body: unknown,
+  secret: string,
+): { body: string; headers: Record<string, string> } {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { body: text, headers: { 'content-type': 'application/json', [CALCOM_SIGNATURE_HEADER]: signCalcom(text, secret) } };
+  return {
+    body: text,
+    headers: { 'content-type': 'application/json', [CALCOM_SIGNATURE_HEADER]: signCalcom(text, secret) },
+  };
 }

@@ -26,7 +26,12 @@ export type TenantLookup = string | null | 'none';
 
 export interface ProviderSpec<B> {
   provider: WebhookProvider;
-  verify(raw: Buffer, headers: Record<string, string | string[] | undefined>, secrets: WebhookSecrets, nowMs: number): SignatureCheck;
+  verify(
+    raw: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+    secrets: WebhookSecrets,
+    nowMs: number,
+  ): SignatureCheck;
   schema: z.ZodType<B>;
   /** A bounded `event` label from a body that may not have passed validation. */
   eventLabel(body: unknown): string;
