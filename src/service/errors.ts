@@ -9,13 +9,7 @@ import type { Logger } from './logger.ts';
 import type { ErrorTracker } from './sentry.ts';
 
 /** The error types the service reports; a closed list so the `type` label stays bounded. */
-export type ErrorType =
-  | 'unhandled'
-  | 'intentional_failure'
-  | 'webhook_failed'
-  | 'queue_unavailable'
-  | 'database'
-  | 'startup';
+export type ErrorType = 'unhandled' | 'intentional_failure' | 'webhook_failed' | 'queue_unavailable';
 
 export interface ErrorReport {
   type: ErrorType;

@@ -141,7 +141,9 @@ describe('askproai serve', () => {
     assert.doesNotMatch(JSON.stringify(loki.received), /17699887766/);
 
     proc.kill('SIGTERM');
-    const exit = await proc.exited;
+    // The helper unrefs the child: hold the event loop open until it has exited.
+    const keepAlive = setInterval(() => {}, 1000);
+    const exit = await proc.exited.finally(() => clearInterval(keepAlive));
     assert.deepEqual(exit, { code: 0, signal: null }, proc.tail());
   });
 });
