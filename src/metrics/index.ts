@@ -1,5 +1,6 @@
 // The public surface of the metrics library.
 export * from './catalog.ts';
+export * from './cluster.ts';
 export { type CollectorOptions, MetricsCollector } from './collector.ts';
 export { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 export { LABEL_VALUE_MAX_LENGTH, OVERFLOW_VALUE, REDACTED_VALUE } from './core/labels.ts';
@@ -11,9 +12,8 @@ export { ABORTED_STATUS, HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE }
 export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
 export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
 export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';
+export * from './instrument/index.ts';
 export { registerRuntimeMetrics } from './runtime.ts';
+export * from './schedule/index.ts';
 export { createMetrics, type Metrics } from './setup.ts';
 export * from './sources/index.ts';
-export * from './schedule/index.ts';
-export * from './instrument/index.ts';
-export * from './cluster.ts';

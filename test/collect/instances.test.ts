@@ -89,7 +89,8 @@ describe('two instances sharing Redis', () => {
       REDIS_URL: redisUrl(),
       METRICS_QUEUES: `list:${listKey}`,
       TEST_CRON: '* * * * * *',
-      TEST_LOCK_TTL_MS: '1500',
+      // Long enough that a leader stalled by a busy machine (2 shared cores) keeps its lock.
+      TEST_LOCK_TTL_MS: '5000',
       TEST_SYNC_MS: '250',
       TEST_KEY_PREFIX: prefix,
     };
