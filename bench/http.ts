@@ -22,7 +22,7 @@ import {
   stopServer,
 } from './lib/proc.ts';
 import { median, ratio, round } from './lib/stats.ts';
-import { STATS_PATH } from './servers/shared.ts';
+import { STATS_PATH, URLS } from './servers/shared.ts';
 
 interface Variant {
   framework: 'express' | 'fastify';
@@ -41,19 +41,7 @@ const VARIANTS: Variant[] = [
   { framework: 'fastify', variant: 'prom-client', label: 'prom-client onResponse hook' },
 ];
 
-/** A mix of URLs: one path-parameter route with many ids, a nested route, health, and a 404. */
-const REQUESTS = [
-  '/api/bookings/1042',
-  '/api/bookings/77',
-  '/api/companies/cmp_1a/calls',
-  '/api/bookings/58213',
-  '/api/bookings/9',
-  '/api/companies/cmp_2b/calls',
-  '/api/bookings/31337',
-  '/api/health',
-  '/api/bookings/600',
-  '/api/unknown/path?x=1',
-].map((path) => ({ method: 'GET' as const, path }));
+const REQUESTS = URLS.map((path) => ({ method: 'GET' as const, path }));
 
 const CONNECTIONS = 10;
 const warmupSeconds = pick(1, 3);

@@ -1,84 +1,8 @@
-/**
- * Fastify 5 benchmark server: `node --import tsx bench/servers/fastify.ts <variant>`.
- * Variants: `baseline` (no metrics), `ours` (fastifyMetrics), `fastify-metrics` (13.2.1, histogram
- * only, prom-client passed explicitly, same buckets), `prom-client` (an onResponse hook with the
- * same labels as ours).
- */
-import Fastify from 'fastify';
-import fastifyMetricsModule from 'fastify-metrics';
-import client from 'prom-client';
-import { Registry } from '../../src/metrics/core/registry.ts';
-import { HttpMetrics } from '../../src/metrics/http/core.ts';
-import { fastifyMetrics } from '../../src/metrics/http/fastify.ts';
-import {
-  announce,
-  BUCKETS,
-  booking,
-  calls,
-  exitOnSignal,
-  REQUEST_LABELS,
-  STATS_PATH,
-  UNMATCHED,
-  variantArg,
-} from './shared.ts';
+/** Fastify 5 benchmark server: `node --import tsx bench/servers/fastify.ts <variant>` (see fastify-app.ts). */
+import { buildFastify, FASTIFY_VARIANTS } from './fastify-app.ts';
+import { announce, exitOnSignal, variantArg } from './shared.ts';
 
-export const FASTIFY_VARIANTS = ['baseline', 'ours', 'fastify-metrics', 'prom-client'] as const;
-const variant = variantArg(FASTIFY_VARIANTS);
 exitOnSignal();
-
-const app = Fastify({ logger: false });
-let stats: () => string | Promise<string> = () => '';
-
-if (variant === 'ours') {
-  const registry = new Registry();
-  await app.register(fastifyMetrics, { metrics: new HttpMetrics(registry) });
-  stats = () => registry.expose('text');
-} else if (variant === 'fastify-metrics') {
-  // A CommonJS module with `exports.default`: the plugin is the default of the default.
-  await app.register(fastifyMetricsModule.default, {
-    promClient: client,
-    endpoint: null,
-    defaultMetrics: { enabled: false },
-    routeMetrics: {
-      enabled: { histogram: true, summary: false },
-      overrides: { histogram: { buckets: BUCKETS } },
-    },
-  });
-  stats = () => client.register.metrics();
-} else if (variant === 'prom-client') {
-  const requests = new client.Counter({
-    name: 'http_requests_total',
-    help: 'Requests.',
-    labelNames: REQUEST_LABELS,
-  });
-  const duration = new client.Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Duration.',
-    labelNames: REQUEST_LABELS,
-    buckets: BUCKETS,
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const labels = {
-      method: request.method,
-      endpoint: request.routeOptions.url ?? UNMATCHED,
-      status: reply.statusCode,
-    };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
-    done();
-  });
-  stats = () => client.register.metrics();
-}
-
-app.get('/api/health', async () => ({ status: 'ok' }));
-app.get<{ Params: { id: string } }>('/api/bookings/:id', async (request) => booking(request.params.id));
-app.get<{ Params: { companyId: string } }>('/api/companies/:companyId/calls', async (request) =>
-  calls(request.params.companyId),
-);
-app.get(STATS_PATH, async (_request, reply) => {
-  reply.type('text/plain');
-  return stats();
-});
-
+const { app } = await buildFastify(variantArg(FASTIFY_VARIANTS));
 await app.listen({ port: 0, host: '127.0.0.1' });
 announce(app.server.address());

@@ -11,6 +11,20 @@ export const REQUEST_LABELS = ['method', 'endpoint', 'status'];
 export const STATS_PATH = '/__bench/metrics';
 export const UNMATCHED = 'unmatched';
 
+/** The request mix of the request-path benchmarks: a path-parameter route with many ids, a nested route, health, a 404. */
+export const URLS = [
+  '/api/bookings/1042',
+  '/api/bookings/77',
+  '/api/companies/cmp_1a/calls',
+  '/api/bookings/58213',
+  '/api/bookings/9',
+  '/api/companies/cmp_2b/calls',
+  '/api/bookings/31337',
+  '/api/health',
+  '/api/bookings/600',
+  '/api/unknown/path?x=1',
+];
+
 export function booking(id: string): { id: string; status: string; source: string; startsAt: string } {
   return { id, status: 'confirmed', source: 'phone', startsAt: '2025-01-15T09:30:00+01:00' };
 }

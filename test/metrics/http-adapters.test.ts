@@ -126,3 +126,38 @@ describe('HTTP middleware adapters', () => {
     });
   }
 });
+
+test('express: templates of routes in mounted routers include the mount point', async () => {
+  const { default: express } = await import('express');
+  const { Registry } = await import('../../src/metrics/core/registry.ts');
+  const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
+  const { expressMetrics } = await import('../../src/metrics/http/express.ts');
+  const registry = new Registry();
+  const app = express();
+  app.use(expressMetrics(new HttpMetrics(registry)));
+  const items = express.Router();
+  items.get('/items/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  app.use('/api/v1', items);
+  app.use('/api/v2', items);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    for (const path of ['/api/v1/items/1', '/api/v1/items/2', '/api/v2/items/3'])
+      assert.equal((await request(`${base}${path}`, 'GET')).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+    const text = registry.expose();
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/v1\/items\/:id",status="200"\} 2/,
+    );
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/v2\/items\/:id",status="200"\} 1/,
+    );
+  } finally {
+    server.close();
+  }
+});

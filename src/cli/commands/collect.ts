@@ -7,26 +7,14 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Config, ConfigError, loadConfig } from '../../config.ts';
+import type { Config } from '../../config.ts';
+import { configOrExit } from '../config.ts';
 import { Registry } from '../../metrics/core/registry.ts';
 import { whenReady } from '../../metrics/schedule/redis.ts';
 import { type Collection, createCollection } from '../../metrics/schedule/setup.ts';
 import type { CollectorReport } from '../../metrics/schedule/snapshot.ts';
 import { DEFAULT_SQLITE_PATH, type OpenedDatabase, openDatabase } from '../../metrics/sources/connect.ts';
 import { SourceConfigError } from '../../metrics/sources/types.ts';
-
-/** Loads config or exits 1 with the message (which names the variable). */
-export function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`askproai: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
 
 export interface CliCollection {
   collection: Collection;

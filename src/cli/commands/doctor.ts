@@ -21,7 +21,7 @@ import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
 import { safeErrorMessage } from '../../metrics/schedule/snapshot.ts';
 import { RedisSnapshotStore } from '../../metrics/schedule/store.ts';
 import { DEFAULT_SQLITE_PATH, openDatabase, redactUrl } from '../../metrics/sources/connect.ts';
-import { configOrExit } from './collect.ts';
+import { configOrExit } from '../config.ts';
 
 type Verdict = 'OK' | 'FAIL' | 'SKIP';
 

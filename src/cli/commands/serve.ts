@@ -4,7 +4,8 @@
  * are flushed.
  */
 import type { Command } from 'commander';
-import { type Config, ConfigError, loadConfig } from '../../config.ts';
+import { type Config, ConfigError } from '../../config.ts';
+import { configOrExit } from '../config.ts';
 import { DEMO_COMPANY } from '../../service/demo.ts';
 import { type RunningService, startService } from '../../service/start.ts';
 
@@ -43,24 +44,12 @@ function banner(service: RunningService): string {
   return `${lines.join('\n')}\n`;
 }
 
-function load(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`askproai: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
-
 export function register(program: Command): void {
   program
     .command('serve', { isDefault: true })
     .description('run the AskProAI service: webhooks, bookings, admin pages and /api/metrics')
     .action(async () => {
-      const config = load();
+      const config = configOrExit();
       let service: RunningService;
       try {
         service = await startService(config);

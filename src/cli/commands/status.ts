@@ -13,7 +13,8 @@ import { RedisLeaderLock } from '../../metrics/schedule/lock.ts';
 import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
 import { type Snapshot, safeErrorMessage } from '../../metrics/schedule/snapshot.ts';
 import { RedisSnapshotStore } from '../../metrics/schedule/store.ts';
-import { collectorTable, configOrExit, formatDuration, formatTable } from './collect.ts';
+import { configOrExit } from '../config.ts';
+import { collectorTable, formatDuration, formatTable } from './collect.ts';
 
 function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -3,27 +3,38 @@
  * `app.get('/api/metrics', expressMetricsEndpoint(endpoint))`.
  *
  * The template is Express's matched route (`req.baseUrl + req.route.path`), read when the response
- * closes; requests no route matched are `unmatched`.
+ * closes; requests no route matched are `unmatched`. Handles are cached per route object and mount
+ * point, so a request builds no template string.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { MetricsEndpoint } from '../endpoint.ts';
 import type { HttpMetrics, RouteMetrics } from './core.ts';
 
-function templateOf(req: Request): string | undefined {
-  const path = req.route?.path;
-  if (path === undefined) return undefined;
-  return req.baseUrl + (typeof path === 'string' ? path : String(path));
-}
-
 export function expressMetrics(metrics: HttpMetrics): RequestHandler {
+  const byRoute = new WeakMap<object, Map<string, RouteMetrics | null>>();
+  const routeHandle = (route: { path: unknown }, baseUrl: string): RouteMetrics | null => {
+    let byBase = byRoute.get(route);
+    if (byBase === undefined) {
+      byBase = new Map();
+      byRoute.set(route, byBase);
+    }
+    let handle = byBase.get(baseUrl);
+    if (handle === undefined) {
+      handle = metrics.route(baseUrl + String(route.path));
+      // Mount points come from the app's code; the bound only guards against a misbehaving router.
+      if (byBase.size < 64) byBase.set(baseUrl, handle);
+    }
+    return handle;
+  };
+
   return function askproaiHttpMetrics(req: Request, res: Response, next: NextFunction) {
     const start = performance.now();
     res.on('close', function askproaiRecordRequest() {
       const finished = res.writableFinished;
       if (!finished && !metrics.recordAborted) return;
-      const template = templateOf(req);
+      const route = req.route as { path: unknown } | undefined;
       let handle: RouteMetrics | null;
-      if (template !== undefined) handle = metrics.route(template);
+      if (route !== undefined) handle = routeHandle(route, req.baseUrl);
       else handle = metrics.isExcludedPath(req.originalUrl) ? null : metrics.unmatched();
       if (handle === null) return;
       if (finished) handle.record(req.method, res.statusCode, (performance.now() - start) / 1000);

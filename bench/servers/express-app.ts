@@ -1,0 +1,82 @@
+/**
+ * The Express 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours` (expressMetrics), `bundle` (express-prom-bundle 8 with
+ * method, path and status labels and the same buckets), `prom-client` (a hand-written prom-client
+ * middleware with the same labels as ours).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import promBundle from 'express-prom-bundle';
+import client from 'prom-client';
+import { Registry } from '../../src/metrics/core/registry.ts';
+import { HttpMetrics } from '../../src/metrics/http/core.ts';
+import { expressMetrics } from '../../src/metrics/http/express.ts';
+import { BUCKETS, booking, calls, REQUEST_LABELS, STATS_PATH, UNMATCHED } from './shared.ts';
+
+export const EXPRESS_VARIANTS = ['baseline', 'ours', 'bundle', 'prom-client'] as const;
+export type ExpressVariant = (typeof EXPRESS_VARIANTS)[number];
+
+/** The benchmark app of one variant and a function returning what it recorded. */
+export function buildExpress(variant: ExpressVariant): {
+  app: express.Express;
+  stats: () => string | Promise<string>;
+} {
+  const app = express();
+  let stats: () => string | Promise<string> = () => '';
+
+  if (variant === 'ours') {
+    const registry = new Registry();
+    app.use(expressMetrics(new HttpMetrics(registry)));
+    stats = () => registry.expose('text');
+  } else if (variant === 'bundle') {
+    app.use(
+      promBundle({
+        includeMethod: true,
+        includePath: true,
+        includeStatusCode: true,
+        buckets: BUCKETS,
+        autoregister: false,
+        promRegistry: client.register,
+      }),
+    );
+    stats = () => client.register.metrics();
+  } else if (variant === 'prom-client') {
+    const requests = new client.Counter({
+      name: 'http_requests_total',
+      help: 'Requests.',
+      labelNames: REQUEST_LABELS,
+    });
+    const duration = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Duration.',
+      labelNames: REQUEST_LABELS,
+      buckets: BUCKETS,
+    });
+    app.use(function promClientMetrics(req: Request, res: Response, next: NextFunction) {
+      const start = performance.now();
+      res.on('finish', () => {
+        const labels = {
+          method: req.method,
+          endpoint: req.route ? req.baseUrl + req.route.path : UNMATCHED,
+          status: res.statusCode,
+        };
+        requests.inc(labels);
+        duration.observe(labels, (performance.now() - start) / 1000);
+      });
+      next();
+    });
+    stats = () => client.register.metrics();
+  }
+
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/api/bookings/:id', (req, res) => {
+    res.json(booking(req.params.id));
+  });
+  app.get('/api/companies/:companyId/calls', (req, res) => {
+    res.json(calls(req.params.companyId));
+  });
+  app.get(STATS_PATH, async (_req, res) => {
+    res.type('text/plain').send(await stats());
+  });
+  return { app, stats };
+}
