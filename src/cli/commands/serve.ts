@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../../config.ts';
-import { configOrExit } from '../config.ts';
 import { DEMO_COMPANY } from '../../service/demo.ts';
 import { type RunningService, startService } from '../../service/start.ts';
+import { configOrExit } from '../config.ts';
 
 function banner(service: RunningService): string {
   const { config, url } = service;
