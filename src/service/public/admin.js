@@ -18,10 +18,10 @@
     });
   }
 
-  function render(rows) {
+  function render(rows, what) {
     var table = document.getElementById('data');
     if (!rows.length) {
-      document.getElementById('status').textContent = 'Nothing yet.';
+      document.getElementById('status').textContent = 'No ' + what + ' yet.';
       return;
     }
     var cols = Object.keys(rows[0]);
@@ -45,7 +45,7 @@
     fetch(source.url, { headers: { accept: 'application/json' } })
       .then((r) => r.json())
       .then((data) => {
-        render(data[source.key] || []);
+        render(data[source.key] || [], source.key);
       })
       .catch(() => {
         document.getElementById('status').textContent = 'Could not load data.';
