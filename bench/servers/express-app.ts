@@ -1,7 +1,7 @@
 /**
- * The Express 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours` (expressMetrics), `bundle` (express-prom-bundle 8 with
- * method, path and status labels and the same buckets), `prom-client` (a hand-written prom-client
- * middleware with the same labels as ours).
+ * The Express 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours`
+ * (expressMetrics), `bundle` (express-prom-bundle 8 with method, path and status labels and the same
+ * buckets), `prom-client` (a hand-written prom-client middleware with the same labels as ours).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import promBundle from 'express-prom-bundle';
@@ -9,7 +9,7 @@ import client from 'prom-client';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { expressMetrics } from '../../src/metrics/http/express.ts';
-import { BUCKETS, booking, calls, REQUEST_LABELS, STATS_PATH, UNMATCHED } from './shared.ts';
+import { BUCKETS, booking, calls, promClientRequestMetrics, STATS_PATH, UNMATCHED } from './shared.ts';
 
 export const EXPRESS_VARIANTS = ['baseline', 'ours', 'bundle', 'prom-client'] as const;
 export type ExpressVariant = (typeof EXPRESS_VARIANTS)[number];
@@ -39,17 +39,7 @@ export function buildExpress(variant: ExpressVariant): {
     );
     stats = () => client.register.metrics();
   } else if (variant === 'prom-client') {
-    const requests = new client.Counter({
-      name: 'http_requests_total',
-      help: 'Requests.',
-      labelNames: REQUEST_LABELS,
-    });
-    const duration = new client.Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Duration.',
-      labelNames: REQUEST_LABELS,
-      buckets: BUCKETS,
-    });
+    const { requests, duration } = promClientRequestMetrics();
     app.use(function promClientMetrics(req: Request, res: Response, next: NextFunction) {
       const start = performance.now();
       res.on('finish', () => {

@@ -1,7 +1,7 @@
 /**
- * The Fastify 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours` (fastifyMetrics), `fastify-metrics` (13.2.1, histogram
- * only, prom-client passed explicitly, same buckets), `prom-client` (an onResponse hook with the
- * same labels as ours).
+ * The Fastify 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours`
+ * (fastifyMetrics), `fastify-metrics` (13.2.1, histogram only, prom-client passed explicitly, same
+ * buckets), `prom-client` (an onResponse hook with the same labels as ours).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetricsModule from 'fastify-metrics';
@@ -9,7 +9,7 @@ import client from 'prom-client';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { fastifyMetrics } from '../../src/metrics/http/fastify.ts';
-import { BUCKETS, booking, calls, REQUEST_LABELS, STATS_PATH, UNMATCHED } from './shared.ts';
+import { BUCKETS, booking, calls, promClientRequestMetrics, STATS_PATH, UNMATCHED } from './shared.ts';
 
 export const FASTIFY_VARIANTS = ['baseline', 'ours', 'fastify-metrics', 'prom-client'] as const;
 export type FastifyVariant = (typeof FASTIFY_VARIANTS)[number];
@@ -38,17 +38,7 @@ export async function buildFastify(
     });
     stats = () => client.register.metrics();
   } else if (variant === 'prom-client') {
-    const requests = new client.Counter({
-      name: 'http_requests_total',
-      help: 'Requests.',
-      labelNames: REQUEST_LABELS,
-    });
-    const duration = new client.Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Duration.',
-      labelNames: REQUEST_LABELS,
-      buckets: BUCKETS,
-    });
+    const { requests, duration } = promClientRequestMetrics();
     app.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: request.method,

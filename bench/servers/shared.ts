@@ -2,7 +2,9 @@
  * What every benchmark server shares: the bucket layout, the label names, the payloads, and how a
  * server announces its port to the runner (one JSON line on stdout).
  */
+
 import type { AddressInfo } from 'node:net';
+import client from 'prom-client';
 import { catalog } from '../../src/metrics/catalog.ts';
 
 export const BUCKETS = [...catalog.httpRequestDuration.buckets!];
@@ -55,4 +57,21 @@ export function variantArg<T extends string>(allowed: readonly T[]): T {
 /** Exits cleanly on SIGTERM or SIGINT, so `--cpu-prof` and similar exit hooks still run. */
 export function exitOnSignal(): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
+}
+
+/** The hand-written prom-client variant's metrics: the same names, labels and buckets as ours. */
+export function promClientRequestMetrics(): { requests: client.Counter; duration: client.Histogram } {
+  return {
+    requests: new client.Counter({
+      name: 'http_requests_total',
+      help: 'Requests.',
+      labelNames: REQUEST_LABELS,
+    }),
+    duration: new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Duration.',
+      labelNames: REQUEST_LABELS,
+      buckets: BUCKETS,
+    }),
+  };
 }
