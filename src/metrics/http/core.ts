@@ -20,6 +20,12 @@ export const ABORTED_STATUS = 499;
 export const OTHER_METHOD = 'OTHER';
 const STANDARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
+/** The `method` label: the upper-case standard verb, or OTHER. */
+function normalizeMethod(method: unknown): string {
+  const upper = typeof method === 'string' ? method.toUpperCase() : '';
+  return STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
+}
+
 export interface HttpMetricsOptions {
   /**
    * Route templates (or paths, for requests that match no route) that are not recorded: the
@@ -72,8 +78,7 @@ export class RouteMetrics {
   }
 
   private methodCells(method: string): Map<number, Cells> {
-    const upper = typeof method === 'string' ? method.toUpperCase() : '';
-    const normalized = STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
+    const normalized = normalizeMethod(method);
     // Only standard spellings get their own cache entry; anything else shares OTHER's.
     let cells = this.byMethod.get(normalized);
     if (cells === undefined) {
@@ -87,8 +92,7 @@ export class RouteMetrics {
 
   private statusCells(byStatus: Map<number, Cells>, method: string, status: number): Cells {
     const code = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0;
-    const upper = typeof method === 'string' ? method.toUpperCase() : '';
-    const m = STANDARD_METHODS.includes(upper) ? upper : OTHER_METHOD;
+    const m = normalizeMethod(method);
     const cells: Cells = {
       method: m,
       status: code,
