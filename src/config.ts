@@ -93,7 +93,7 @@ const url = () =>
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional().default('development'),
-  PORT: int(3000, 0, 65535),
+  PORT: int(8080, 0, 65535),
   HOST: str('127.0.0.1'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -33,7 +33,7 @@ export const monitoringConfig = {
   /** Where the compose stack finds what it scrapes (container DNS names; the service runs on the host). */
   targets: {
     /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
-    service: ['host.docker.internal:3000'],
+    service: ['host.docker.internal:8080'],
     metricsPath: '/api/metrics',
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',
