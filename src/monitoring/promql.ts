@@ -126,9 +126,14 @@ export function quantile(
   return `histogram_quantile(${num(q)}, ${sumBy(['le', ...by], rate(sel(n.bucket(def), ...matchers), window))})`;
 }
 
-/** The `le` label value a histogram bucket edge is exposed with (the exposition writes numbers plainly). */
+/**
+ * A matcher for one histogram bucket edge that survives Prometheus 3's float normalisation of `le`
+ * (an integer edge `30` is stored as `30.0` there, `30` by Prometheus 2 and by our exposition):
+ * `le=~"30|30\\.0"` for integers, `le="0.5"` otherwise.
+ */
 export function le(edge: number): string {
-  return eq('le', num(edge));
+  const text = num(edge);
+  return Number.isInteger(edge) ? re('le', `${text}|${text}\\.0`) : eq('le', text);
 }
 
 /** `q` as a quantile name: 0.95 → `p95`. */

@@ -24,7 +24,8 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { severity: AlertSeverity; service: string };
+  /** severity and service always; SLO alerts add slo, slo_severity, long, short and owner. */
+  labels: { severity: AlertSeverity; service: string; [label: string]: string };
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
