@@ -56,6 +56,12 @@ export const monitoringConfig = {
     redis: 'redis-exporter:9121',
     postgres: 'postgres-exporter:9187',
     mysql: 'mysqld-exporter:9104',
+    /**
+     * Database exporters the stack runs (compose profiles `postgres`, `mysql`). They are scraped
+     * statically, so a stopped exporter shows as `up == 0` instead of vanishing; list only those
+     * you start.
+     */
+    databaseExporters: ['mysql'] as ('postgres' | 'mysql')[],
   },
 
   /** Scrape and rule timing. */
@@ -137,6 +143,8 @@ export const monitoringConfig = {
   for: {
     apiLatency: '5m',
     errorRate: '5m',
+    /** The critical (outage) level of the error rate: sooner than the warning. */
+    outage: '2m',
     adminPageLoad: '10m',
     webhook: '5m',
     queryTime: '10m',
@@ -213,8 +221,15 @@ export const monitoringConfig = {
      * alerts after this long.
      */
     neverSucceededFor: '10m',
-    /** Dead man's switch: Watchdog always fires and is sent here every `heartbeatInterval`. */
-    heartbeatUrlFile: '/run/secrets/heartbeat_url',
+    notificationsFailureRatio: 0.01,
+    /** Database servers down as their exporter reports it (`pg_up`, `mysql_up`, `redis_up`). */
+    databaseDownFor: '1m',
+    /**
+     * Dead man's switch: Watchdog always fires and Alertmanager posts it here every
+     * `heartbeatInterval` (a healthchecks.io-style check that alarms when the posts stop). Set your
+     * check's URL and regenerate.
+     */
+    heartbeatUrl: 'https://hc-ping.com/askproai-alertmanager-heartbeat',
     heartbeatInterval: '1m',
   },
 
@@ -235,9 +250,11 @@ export const monitoringConfig = {
     smarthost: 'smtp.askproai.de:587',
     smtpUsername: 'alertmanager@askproai.de',
     smtpPasswordFile: '/run/secrets/smtp_password',
-    /** Where links in notifications point (Grafana and Prometheus as operators reach them). */
+    /**
+     * Grafana as operators reach it: every alert's `dashboard_url` starts here. (Prometheus and
+     * Alertmanager links come from their own `--web.external-url`.)
+     */
     grafanaUrl: 'http://localhost:3000',
-    prometheusUrl: 'http://localhost:9090',
   },
 
   /** Prometheus storage, defaults for the compose environment variables of the same meaning. */

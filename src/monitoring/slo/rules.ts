@@ -9,7 +9,7 @@
  */
 import { fullName } from '../../metrics/catalog.ts';
 import type { AlertRule, RuleGroup } from '../alerts/alert.ts';
-import { githubAnchor } from '../alerts/alert.ts';
+import { dashboardUrl, githubAnchor } from '../alerts/alert.ts';
 import { durationSeconds } from '../capacity.ts';
 import type { Context } from '../context.ts';
 import { le, num, percent, rate, sel, sumBy } from '../promql.ts';
@@ -31,6 +31,9 @@ export interface BurnRateWindow {
   threshold: number;
   for: string;
 }
+
+/** The error-budget dashboard (src/monitoring/dashboards/slo.ts); its uid comes from its title. */
+export const SLO_DASHBOARD_UID = 'askproai-slo-error-budgets';
 
 const SLO_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -187,6 +190,7 @@ function alertsFor(ctx: Context, spec: SloSpec): AlertRule[] {
           summary: `The ${spec.name} SLO burns its error budget ${num(w.factor)}x too fast.`,
           description: `${per ? `${per}: ` : ''}{{ $value | humanizePercentage }} of the events failed over the last ${w.short}, and over ${w.long} too (objective ${percent(spec.objective)}%, budget ${percent(budget)}% over ${spec.period}; at ${num(w.factor)}x, ${percent((w.factor * durationSeconds(w.long)) / durationSeconds(spec.period))}% of the budget is gone in ${w.long}).`,
           runbook_url: `${ctx.config.runbookBaseUrl}#${githubAnchor(sloAlertName(spec))}`,
+          dashboard_url: dashboardUrl(ctx, { uid: SLO_DASHBOARD_UID, vars: ['slo'] }),
         },
       };
     });
