@@ -23,6 +23,8 @@ const PLACEHOLDER_TOKENS = new Set([
   'password',
   'test',
 ]);
+/** APP_TIMEZONE's default; the generated business-hours alerting uses the same zone. */
+export const DEFAULT_APP_TIMEZONE = 'Europe/Berlin';
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 const TOKEN_HINT =
   "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
@@ -100,7 +102,7 @@ const EnvSchema = z.object({
     .optional()
     .default('info'),
   LOKI_URL: url(),
-  APP_TIMEZONE: str('Europe/Berlin'),
+  APP_TIMEZONE: str(DEFAULT_APP_TIMEZONE),
 
   METRICS_ENABLED: bool(true),
   METRICS_AUTH_TOKEN: z.string().optional(),
