@@ -47,6 +47,8 @@ export const monitoringConfig = {
   targets: {
     /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
     service: ['host.docker.internal:8080'],
+    /** The service inside the stack (compose profile `app`), found by DNS: no target while it is not running. */
+    serviceInStack: 'app:8080',
     metricsPath: '/api/metrics',
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',

@@ -31,6 +31,7 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
         metrics_path: t.metricsPath,
         authorization: { type: 'Bearer', credentials_file: t.serviceTokenFile },
         static_configs: [{ targets: [...t.service] }],
+        dns_sd_configs: dnsJob(j.service, t.serviceInStack).dns_sd_configs,
       },
       staticJob(j.prometheus, t.prometheus),
       staticJob(j.alertmanager, t.alertmanager),
