@@ -16,7 +16,7 @@ import { createServiceLogger, type ServiceLogger } from './logger.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
-import { type ErrorTracker, initErrorTracker } from './sentry.ts';
+import { activeTraceId, type ErrorTracker, initErrorTracker } from './sentry.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
 
 export interface StartOptions {
@@ -56,7 +56,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
-  const metrics = createMetrics(config);
+  // With Sentry tracing on, request and webhook durations carry the trace id as an exemplar.
+  const tracing = tracker.enabled && config.sentry.tracesSampleRate > 0;
+  const metrics = createMetrics(config, tracing ? { traceId: activeTraceId } : {});
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
