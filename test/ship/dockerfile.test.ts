@@ -191,7 +191,7 @@ describe('Dockerfile, run without a container', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(res.status, 200);
-    assert.match(await res.text(), /^# TYPE askproai_http_requests_total counter$/m);
+    assert.match(await res.text(), /^# TYPE askproai_bookings_total counter$/m);
     const check = () =>
       run(final.healthcheck![0]!, final.healthcheck!.slice(1), { cwd: join(final.root, final.workdir), env });
     assert.equal((await check()).code, 0);
