@@ -282,6 +282,8 @@ export const monitoringConfig = {
     prometheusUid: 'prometheus',
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
+    /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 
   /** Assumptions of the capacity plan (docs/capacity.md). */
