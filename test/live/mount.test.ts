@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import express from 'express';
 import Fastify from 'fastify';
+import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
@@ -297,5 +298,61 @@ receivers: [{ name: 'null' }]
     const gone = await alertmanagerSource({ url: 'http://127.0.0.1:1', timeoutMs: 1000, cacheMs: 0 }).read();
     assert.equal(gone.ok, false);
     assert.doesNotMatch(gone.error!, /127\.0\.0\.1/);
+  });
+});
+
+describe('page weight', () => {
+  test('page, script, styles, uPlot and a full hour of data stay under 150 KB compressed', async (t) => {
+    const registry = new Registry();
+    const metrics = new HttpMetrics(registry);
+    const collector = new MetricsCollector(registry);
+    let clock = 1_700_000_000_000;
+    const live = createLiveView({ registry, tokens: [TOKEN], http: metrics, now: () => clock });
+    const history = live.history!;
+    for (let i = 0; i < history.ring.capacity; i++) {
+      for (let r = 0; r < 20; r++)
+        metrics.route(`/api/route-${r}`)!.record('GET', i % 50 === 0 ? 500 : 200, (i % 30) / 100);
+      collector.recordWebhook('retell', 'call_ended', 'processed', 0.1);
+      collector.recordWebhook('calcom', 'BOOKING_CREATED', i % 40 === 0 ? 'rejected' : 'processed', 0.1);
+      collector.recordCall('completed', 'tenant-1');
+      collector.recordBooking('confirmed', 'phone');
+      collector.updateQueueSize('default', i % 17);
+      collector.setDatabaseConnections(10 + (i % 5));
+      collector.setDatabaseMaxConnections(100);
+      history.sample(clock);
+      clock += history.options.intervalMs;
+    }
+    const get = (url: string) =>
+      live.handle({ method: 'GET', url, headers: { ...AUTH, 'accept-encoding': 'gzip, deflate, br' } });
+    const sizes: Record<string, number> = {};
+    for (const url of [
+      '/monitoring',
+      '/monitoring/assets/live.js',
+      '/monitoring/assets/live.css',
+      '/monitoring/assets/uPlot.iife.min.js',
+      '/monitoring/assets/uPlot.min.css',
+      '/monitoring/data',
+    ]) {
+      const res = await get(url);
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers['content-encoding'], 'gzip', url);
+      sizes[url] = Buffer.byteLength(res.body);
+    }
+    const data = JSON.parse(
+      gunzipSync((await get('/monitoring/data')).body as Buffer).toString(),
+    ) as LiveData;
+    assert.equal(data.points.t.length, history.ring.capacity, 'a full hour of points');
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    t.diagnostic(`compressed bytes: ${JSON.stringify(sizes)}, total ${total}`);
+    assert.ok(total < 150 * 1024, `total ${total} bytes`);
+    // Later polls fetch only the newest points.
+    clock += history.options.intervalMs;
+    history.sample(clock);
+    const next = await live.handle({
+      method: 'GET',
+      url: `/monitoring/data?since=${data.points.lastSampleAt}`,
+      headers: AUTH,
+    });
+    assert.equal((JSON.parse(String(next.body)) as LiveData).points.t.length, 1);
   });
 });

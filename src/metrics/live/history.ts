@@ -106,7 +106,11 @@ export function memoryBound(options: HistoryOptions = {}, buckets = 13, httpSeri
 export interface ChartSeries {
   col: string;
   label: string;
+  /** Drawn in red: errors, rejected or failed deliveries. */
+  bad?: boolean;
 }
+
+const BAD_OUTCOME = /(?:^| )(?:rejected|failed|invalid|unknown_tenant)$/;
 
 export interface ChartDef {
   id: string;
@@ -305,10 +309,10 @@ export class LiveHistory {
     const dynamic = (prefix: string, chartPrefix: string) =>
       names
         .filter((n) => n.startsWith(`${prefix}.`))
-        .map((n) => ({
-          col: `${chartPrefix}.${n.slice(prefix.length + 1)}`,
-          label: n.slice(prefix.length + 1),
-        }));
+        .map((n) => {
+          const label = n.slice(prefix.length + 1);
+          return { col: `${chartPrefix}.${label}`, label, bad: BAD_OUTCOME.test(label) };
+        });
     return [
       {
         id: 'requests',
@@ -316,7 +320,7 @@ export class LiveHistory {
         unit: 'req/s',
         series: [
           { col: 'req_rate', label: 'all' },
-          { col: 'err_rate', label: '5xx' },
+          { col: 'err_rate', label: '5xx', bad: true },
         ],
       },
       {

@@ -266,7 +266,7 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       return {
         status: 401,
         headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP },
-        body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>401 · ${escapeHtml(title)}</title><link rel="stylesheet" href="${escapeHtml(prefix)}/assets/live.css"></head><body class="denied"><main><h1>401: sign in first</h1><p>This page needs the admin session or <code>Authorization: Bearer &lt;METRICS_AUTH_TOKEN&gt;</code>, the same token as <code>/api/metrics</code>.</p></main></body></html>\n`,
+        body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>401 · ${escapeHtml(title)}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${escapeHtml(prefix)}/assets/live.css"></head><body class="denied"><main><h1>401: sign in first</h1><p>This page needs the admin session or <code>Authorization: Bearer &lt;METRICS_AUTH_TOKEN&gt;</code>, the same token as <code>/api/metrics</code>.</p></main></body></html>\n`,
       };
     }
     return {
@@ -327,7 +327,8 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       return {
         route: r.route,
         requests: r.requests,
-        rate: r.windowSeconds > 0 ? r.windowRequests / r.windowSeconds : 0,
+        // At least one sampling interval, so a freshly started process shows no inflated rate.
+        rate: r.windowRequests / Math.max(r.windowSeconds, o.intervalMs / 1000),
         errorShare: r.windowRequests > 0 ? r.windowServerErrors / r.windowRequests : null,
         clientErrorShare: r.windowRequests > 0 ? r.windowClientErrors / r.windowRequests : null,
         p50: q(0.5),

@@ -3,7 +3,8 @@
 // as HTML.
 (() => {
   const base = document.body.dataset.base || '';
-  const COLORS = ['#2b6cb0', '#c53030', '#2f855a', '#b7791f', '#6b46c1', '#2c7a7b', '#97266d', '#4a5568'];
+  const COLORS = ['#2b6cb0', '#2f855a', '#6b46c1', '#b7791f', '#2c7a7b', '#4a5568', '#97266d'];
+  const BAD_COLORS = ['#c53030', '#dd6b20', '#9b2c2c', '#ed64a6'];
   const LEVEL_COLORS = { warning: '#d69e2e', critical: '#e53e3e' };
   const charts = {};
   let since = 0;
@@ -123,9 +124,12 @@
 
     const lines = def.lines || [];
     const series = [{}];
-    def.series.forEach((s, i) => {
-      series.push({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false });
-    });
+    let good = 0;
+    let bad = 0;
+    for (const s of def.series) {
+      const stroke = s.bad ? BAD_COLORS[bad++ % BAD_COLORS.length] : COLORS[good++ % COLORS.length];
+      series.push({ label: s.label, stroke, width: 2, spanGaps: false });
+    }
     for (const l of lines)
       series.push({
         label: l.label,
