@@ -69,7 +69,6 @@ async function column(page: Page, table: string, col: string): Promise<Record<st
   );
 }
 
-
 describe('live view in Chromium', () => {
   let service: RunningService;
   let alertmanager: Alertmanager;
