@@ -17,9 +17,8 @@ import Fastify, {
 import pino from 'pino';
 import type { Config } from '../config.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
-import { fastifyLiveView } from '../metrics/http/live-fastify.ts';
-import { createLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
-import type { Metrics } from '../metrics/setup.ts';
+import type { Metrics } from '../metrics/index.ts';
+import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
 import type { Logger } from './logger.ts';

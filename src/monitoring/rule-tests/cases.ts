@@ -9,7 +9,7 @@ import {
   PAGE_LOAD_BUCKETS,
   QUERY_BUCKETS,
   WEBHOOK_BUCKETS,
-} from '../../src/metrics/catalog.ts';
+} from '../../metrics/catalog.ts';
 
 export interface InputSeries {
   series: string;
