@@ -41,7 +41,9 @@ export interface LiveSlo {
   name: string;
   /** Target share of good events, e.g. 0.995. */
   objective: number;
-  good: SloSelector;
+  /** The good events, or else `bad` (good is then total - bad). */
+  good?: SloSelector;
+  bad?: SloSelector;
   total: SloSelector;
   description?: string;
 }
@@ -138,11 +140,16 @@ export function compileSlos(registry: Registry, slos: readonly LiveSlo[]): Compi
     names.add(slo.name);
     if (!(slo.objective > 0 && slo.objective < 1))
       throw new TypeError(`${where}: objective must be between 0 and 1 (exclusive), got ${slo.objective}`);
-    return {
-      slo,
-      good: compileSelector(registry, slo.good, `${where} good`),
-      total: compileSelector(registry, slo.total, `${where} total`),
-    };
+    if ((slo.good === undefined) === (slo.bad === undefined))
+      throw new TypeError(`${where}: needs either good or bad events (not both)`);
+    const total = compileSelector(registry, slo.total, `${where} total`);
+    let good: CompiledSelector;
+    if (slo.good !== undefined) good = compileSelector(registry, slo.good, `${where} good`);
+    else {
+      const bad = compileSelector(registry, slo.bad!, `${where} bad`);
+      good = { read: () => total.read() - bad.read() };
+    }
+    return { slo, good, total };
   });
 }
 
