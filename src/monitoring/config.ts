@@ -13,6 +13,17 @@ import {
   type WebhookStatus,
 } from '../metrics/catalog.ts';
 
+/**
+ * Routes that exist only outside production, for the simulator and the alert tests: a failing route and
+ * a slow one. The service registers them from this list and every generated rule and SLO leaves them
+ * out, so nobody can page the on-call by calling them.
+ */
+export const DEMO_ENDPOINTS = ['/api/fail', '/api/demo/slow'] as const;
+export type DemoEndpoint = (typeof DEMO_ENDPOINTS)[number];
+
+/** Endpoint label values the API alerts ignore: unrouted requests and the demo routes. */
+const IGNORED_ENDPOINTS = ['unmatched', ...DEMO_ENDPOINTS];
+
 export const monitoringConfig = {
   /** Metric namespace the service exposes (METRICS_NAMESPACE); every metric name is built from it. */
   namespace: DEFAULT_NAMESPACE,
@@ -64,8 +75,11 @@ export const monitoringConfig = {
 
   /** The label matchers each family of queries uses (PromQL matcher lists without braces). */
   selectors: {
-    /** Application requests: unrouted requests (scanners, typos) would only dilute the latency SLO. */
-    api: 'endpoint!="unmatched"',
+    /**
+     * Application requests: unrouted requests (scanners, typos) would only dilute the latency SLO, and
+     * the demo routes (DEMO_ENDPOINTS) must never fire an alert.
+     */
+    api: `endpoint!~"${IGNORED_ENDPOINTS.join('|')}"`,
     /** Server errors for the error-rate alert and panels. */
     serverErrors: 'status=~"5.."',
     /** Filesystems that count for the disk alert (container overlays and RAM disks excluded). */

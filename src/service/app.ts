@@ -10,9 +10,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import pino from 'pino';
-import type { Config } from '../config.ts';
+import { allowsDevelopmentDefaults, type Config } from '../config.ts';
+import { redactText } from '../metrics/core/redact.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
 import type { Metrics } from '../metrics/setup.ts';
+import { DEMO_ENDPOINTS } from '../monitoring/config.ts';
+import { applyDemoCredentials } from './auth/demo.ts';
+import { accessScope, isAdminRequest, redirectToLogin, registerAuth } from './auth/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -20,7 +24,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import { rumRoutes } from './routes/rum.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { resolveWebhookSecrets } from './secrets.ts';
+import { resolveSessionSecret, resolveWebhookSecrets } from './secrets.ts';
 import type { ErrorTracker } from './sentry.ts';
 import { WebhookPipeline } from './webhooks/pipeline.ts';
 import type { WebhookSecrets } from './webhooks/types.ts';
@@ -34,6 +38,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Default: from config (demo secrets outside production). */
   secrets?: WebhookSecrets;
+  /** Default: SESSION_SECRET, or a per-run one outside production on loopback. */
+  sessionSecret?: string;
   /** Error tracking for the default error reporter. */
   tracker?: ErrorTracker;
   /** Default: log + `askproai_errors_total` + the tracker. */
@@ -50,7 +56,34 @@ export interface Service {
   reportError: ReportError;
 }
 
+/**
+ * How long a client may take, and how many may connect at once. A client that trickles bytes is cut
+ * off by the headers or request timeout; an idle one by the connection or keep-alive timeout. Node
+ * checks these every `connectionsCheckingIntervalMs`, so a slow client is closed within the timeout
+ * plus that interval: at most 31 s.
+ */
+export const SERVER_LIMITS = {
+  /** Whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: 30_000,
+  /** Headers must arrive within this. */
+  headersTimeoutMs: 10_000,
+  /** A socket with no traffic at all is closed after this. */
+  connectionTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckingIntervalMs: 1_000,
+  /** Open connections at most; more are refused at accept. */
+  maxConnections: 1024,
+} as const;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The path of a URL without its query string, cut to a bound (for logs and labels). */
+export function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 256);
+}
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
 /** The W3C trace id of the request when it carries one, else a new one. */
@@ -86,10 +119,21 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   const app = Fastify({
     loggerInstance: logger,
+    requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+    connectionTimeout: SERVER_LIMITS.connectionTimeoutMs,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
+      connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingIntervalMs,
+    },
+    trustProxy: config.trustProxy,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // Scrapes and health checks every few seconds would drown the request log.
-      disableRequestLogging: (req) => req.url === config.metrics.path || req.url === '/api/health',
+      disableRequestLogging: (req) => {
+        const path = pathOf(req.url);
+        return path === config.metrics.path || path === '/api/health';
+      },
     }),
     requestIdHeader: false,
     genReqId: (req) => {
@@ -100,6 +144,9 @@ export async function buildService(deps: AppDeps): Promise<Service> {
       parent.child({ ...bindings, traceId: traceIdOf(rawReq as IncomingMessage) }, options),
   });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
+  app.server.maxConnections = SERVER_LIMITS.maxConnections;
+  await applyDemoCredentials(database.db, config);
+  await registerAuth(app, config, deps.sessionSecret ?? resolveSessionSecret(config), database.db);
 
   await app.register(fastifyMetrics, { metrics: metrics.http });
   app.addHook('onRequest', async (request, reply) => {
@@ -108,7 +155,9 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
+    // Messages of client errors may echo input (a content type, a header): scrubbed and bounded.
+    if (status >= 400 && status < 500)
+      return reply.code(status).send({ error: redactText(error.message.slice(0, 200)) });
     const known = error instanceof ServiceError ? error : undefined;
     reportError({
       type: known?.errorType ?? 'unhandled',
@@ -121,24 +170,31 @@ export async function buildService(deps: AppDeps): Promise<Service> {
     return reply.code(500).send({ error: 'Internal Server Error', requestId: request.id });
   });
 
+  // Our own answer for unknown routes: Fastify's default repeats the raw URL (and its query string).
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
   app.get(config.metrics.path, fastifyMetricsEndpoint(metrics.endpoint));
   app.get('/api/health', async () => ({ status: 'ok' }));
 
+  const scopeOf = (request: Parameters<typeof accessScope>[1]) => accessScope(database.db, request);
   await app.register(webhookRoutes(pipeline, metrics.collector));
-  await app.register(bookingRoutes(database, metrics.collector, deps.now));
-  await app.register(rumRoutes(metrics.collector));
-  await app.register(adminRoutes());
+  await app.register(bookingRoutes(database, metrics.collector, scopeOf, deps.now));
+  await app.register(rumRoutes(metrics.collector, isAdminRequest));
+  await app.register(adminRoutes({ isAdmin: isAdminRequest, redirectToLogin }));
 
-  // Demo routes for the simulator and the alert tests: a slow response and a failing one.
-  app.get<{ Querystring: { ms?: string } }>('/api/demo/slow', async (request) => {
-    const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { sleptMs: ms };
-  });
-
-  app.get('/api/fail', async () => {
-    throw new ServiceError('This route fails on purpose', 'intentional_failure');
-  });
+  // Demo routes for the simulator and the alert tests, outside production on loopback only: a slow
+  // response and a failing one. The generated rules ignore them (DEMO_ENDPOINTS).
+  if (allowsDevelopmentDefaults(config)) {
+    const [fail, slow] = DEMO_ENDPOINTS;
+    app.get<{ Querystring: { ms?: string } }>(slow, async (request) => {
+      const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { sleptMs: ms };
+    });
+    app.get(fail, async () => {
+      throw new ServiceError('This route fails on purpose', 'intentional_failure');
+    });
+  }
 
   return { app, pipeline, database, logger, reportError };
 }

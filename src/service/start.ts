@@ -15,7 +15,7 @@ import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
-import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
+import { type ResolvedSecrets, resolveSessionSecret, resolveWebhookSecrets } from './secrets.ts';
 import { type ErrorTracker, initErrorTracker } from './sentry.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
 
@@ -50,6 +50,7 @@ export interface RunningService {
 /** Starts the service from typed config. Throws ConfigError for settings that cannot work. */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const secrets = resolveWebhookSecrets(config);
+  const sessionSecret = resolveSessionSecret(config);
   const log = createServiceLogger(config, {
     destination: options.logDestination,
     lokiIntervalMs: options.lokiIntervalMs,
@@ -78,7 +79,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
     });
     cleanup.push(() => database.close());
 
-    const service = await buildService({ config, metrics, database, logger, secrets, tracker, reportError });
+    const service = await buildService({
+      config,
+      metrics,
+      database,
+      logger,
+      secrets,
+      sessionSecret,
+      tracker,
+      reportError,
+    });
     cleanup.push(() => service.app.close());
 
     let queue: WebhookQueue | undefined;

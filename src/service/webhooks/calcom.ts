@@ -93,11 +93,13 @@ export function newBookingId(): string {
   return `bkg_${randomBytes(9).toString('base64url')}`;
 }
 
-async function findByUid(trx: Trx, uid: string) {
+/** The tenant's booking with this Cal.com uid; another tenant's booking is never found. */
+async function findByUid(trx: Trx, companyId: string, uid: string) {
   return trx
     .selectFrom('bookings')
     .select(['id', 'status', 'source'])
     .where('calcom_uid', '=', uid)
+    .where('company_id', '=', companyId)
     .executeTakeFirst();
 }
 
@@ -142,7 +144,7 @@ async function setStatus(
   now: number,
 ) {
   const p = body.payload;
-  const existing = await findByUid(trx, uid);
+  const existing = await findByUid(trx, companyId, uid);
   if (!existing) {
     await insertBooking(trx, body, companyId, status, now);
     return;
@@ -157,6 +159,7 @@ async function setStatus(
       ...(p.endTime ? { end_at: ms(p.endTime) } : {}),
     })
     .where('id', '=', existing.id)
+    .where('company_id', '=', companyId)
     .execute();
 }
 
@@ -197,7 +200,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
           p.requiresConfirmation === true ||
           p.status?.toUpperCase() === 'PENDING';
         const status: BookingStatus = pending ? 'pending' : 'confirmed';
-        const existing = await findByUid(trx, p.uid!);
+        const existing = await findByUid(trx, companyId, p.uid!);
         // The same booking created twice (requested, then confirmed by the host) is one booking.
         if (existing?.status === status) break;
         await setStatus(trx, body, companyId, p.uid!, status, now);
@@ -205,7 +208,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
         break;
       }
       case 'BOOKING_RESCHEDULED': {
-        const existing = p.rescheduleUid ? await findByUid(trx, p.rescheduleUid) : undefined;
+        const existing = p.rescheduleUid ? await findByUid(trx, companyId, p.rescheduleUid) : undefined;
         await setStatus(trx, body, companyId, existing ? p.rescheduleUid! : p.uid!, 'rescheduled', now);
         effects.bookings.push({
           status: 'rescheduled',
@@ -216,7 +219,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
       case 'BOOKING_CANCELLED':
       case 'BOOKING_REJECTED': {
         const status: BookingStatus = body.triggerEvent === 'BOOKING_CANCELLED' ? 'cancelled' : 'failed';
-        const existing = await findByUid(trx, p.uid!);
+        const existing = await findByUid(trx, companyId, p.uid!);
         await setStatus(trx, body, companyId, p.uid!, status, now);
         effects.bookings.push({ status, source: existing ? (existing.source as BookingSource) : source });
         break;

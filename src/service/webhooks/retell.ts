@@ -95,6 +95,7 @@ async function upsertCall(
     .selectFrom('calls')
     .select(['id', 'status'])
     .where('id', '=', call.call_id)
+    .where('company_id', '=', companyId)
     .executeTakeFirst();
   if (existing) {
     // Events may arrive out of order: an ended call never goes back to in_progress.
@@ -107,6 +108,7 @@ async function upsertCall(
         ...(analysis !== undefined ? { analysis } : {}),
       })
       .where('id', '=', call.call_id)
+      .where('company_id', '=', companyId)
       .execute();
     return;
   }
