@@ -103,8 +103,13 @@ export const alertCases: AlertCase[] = [
         exp_annotations: apiAnnotations('0.74', 'critical', '0.5'),
       },
     ],
-    // Fast routed requests, plus slow scanner requests that match no route (excluded from the SLA).
-    below: [...http('/api/bookings/:id', [[0.1, 10]]), ...http('unmatched', [[10, 50]])],
+    // Fast routed requests, plus slow scanner requests that match no route and anyone calling the demo
+    // slow route (both excluded from the SLA).
+    below: [
+      ...http('/api/bookings/:id', [[0.1, 10]]),
+      ...http('unmatched', [[10, 50]]),
+      ...http('/api/demo/slow', [[10, 50]]),
+    ],
   },
   {
     alert: 'AskProAIApiLatencyHigh',
@@ -125,7 +130,7 @@ export const alertCases: AlertCase[] = [
     above: [
       counter(
         'askproai_http_requests_total',
-        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        { ...APP, method: 'GET', endpoint: '/api/bookings/:id', status: '500' },
         10,
       ),
       counter(
@@ -149,8 +154,14 @@ export const alertCases: AlertCase[] = [
     below: [
       counter(
         'askproai_http_requests_total',
-        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        { ...APP, method: 'GET', endpoint: '/api/bookings/:id', status: '500' },
         1,
+      ),
+      // Anyone may call the demo failure route outside production: it never pages.
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        1000,
       ),
       counter(
         'askproai_http_requests_total',
