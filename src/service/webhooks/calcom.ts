@@ -134,6 +134,15 @@ async function insertBooking(
     .execute();
 }
 
+async function ownedByAnotherTenant(trx: Trx, companyId: string, uid: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('bookings')
+    .select('company_id')
+    .where('calcom_uid', '=', uid)
+    .executeTakeFirst();
+  return row !== undefined && row.company_id !== companyId;
+}
+
 /** Inserts or updates the booking with Cal.com uid `uid` to `status`. */
 async function setStatus(
   trx: Trx,
@@ -191,6 +200,11 @@ export const calcom: ProviderSpec<CalcomEvent> = {
   async apply(trx, body, companyId, now): Promise<Effects> {
     const effects = noEffects();
     const p = body.payload;
+    // A uid that belongs to another tenant's booking is not this tenant's to change: acknowledged,
+    // nothing stored, nothing counted (and no retry loop on the unique uid).
+    for (const uid of [p.uid, p.rescheduleUid]) {
+      if (uid && (await ownedByAnotherTenant(trx, companyId, uid))) return effects;
+    }
     const source = sourceOf(body);
     switch (body.triggerEvent) {
       case 'BOOKING_CREATED':
