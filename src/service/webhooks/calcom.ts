@@ -38,14 +38,14 @@ const isoDate = z
   .max(64)
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
 
-export const CalcomAttendeeSchema = z.looseObject({
+export const CalcomAttendeeSchema = z.object({
   name: z.string().max(200).optional(),
   email: z.string().max(320).optional(),
   phoneNumber: z.string().max(32).nullish(),
   timeZone: z.string().max(64).optional(),
 });
 
-export const CalcomPayloadSchema = z.looseObject({
+export const CalcomPayloadSchema = z.object({
   uid: z.string().min(1).max(128).optional(),
   bookingId: z.number().int().optional(),
   eventTypeId: z.coerce.number().int().positive().optional(),
@@ -62,7 +62,7 @@ export const CalcomPayloadSchema = z.looseObject({
 });
 
 export const CalcomEventSchema = z
-  .looseObject({
+  .object({
     triggerEvent: z.string().min(1).max(64),
     createdAt: z.string().max(64),
     payload: CalcomPayloadSchema,

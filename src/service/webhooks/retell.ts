@@ -15,7 +15,7 @@ const ANALYSIS_MAX_CHARS = 16_000;
 const phone = z.string().max(32);
 const millis = z.number().int().nonnegative().max(8_640_000_000_000_000);
 
-export const RetellCallSchema = z.looseObject({
+export const RetellCallSchema = z.object({
   call_id: z.string().min(1).max(128),
   agent_id: z.string().min(1).max(128),
   call_status: z.string().min(1).max(32),
@@ -31,7 +31,7 @@ export const RetellCallSchema = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const RetellEventSchema = z.looseObject({
+export const RetellEventSchema = z.object({
   event: z.string().min(1).max(64),
   call: RetellCallSchema,
 });
