@@ -8,12 +8,18 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import pino from 'pino';
 import { allowsDevelopmentDefaults, type Config } from '../config.ts';
 import { redactText } from '../metrics/core/redact.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
-import type { Metrics } from '../metrics/setup.ts';
+import type { Metrics } from '../metrics/index.ts';
+import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
 import { DEMO_ENDPOINTS } from '../monitoring/config.ts';
 import { applyDemoCredentials } from './auth/demo.ts';
 import { accessScope, isAdminRequest, redirectToLogin, registerAuth } from './auth/index.ts';
@@ -46,7 +52,17 @@ export interface AppDeps {
   reportError?: ReportError;
   /** Clock for webhook timestamps and stored times (tests). */
   now?: () => number;
+  /** Grants access to the live view at /monitoring besides the metrics token (the admin session). */
+  authorizeAdmin?: (request: FastifyRequest) => boolean | Promise<boolean>;
+  /** Live view settings beyond config: sampling interval, SLO definitions (`liveSlosFromSpecs(sloSpecs)` from ./live-slos.ts), login redirect. */
+  live?: Pick<
+    LiveViewOptions,
+    'intervalMs' | 'routeSnapshotMs' | 'slos' | 'loginRedirect' | 'alertmanagerTimeoutMs'
+  >;
 }
+
+/** Where the reference service mounts the live view. */
+export const LIVE_VIEW_PATH = '/monitoring';
 
 export interface Service {
   app: FastifyInstance;
@@ -132,7 +148,11 @@ export async function buildService(deps: AppDeps): Promise<Service> {
       // Scrapes and health checks every few seconds would drown the request log.
       disableRequestLogging: (req) => {
         const path = pathOf(req.url);
-        return path === config.metrics.path || path === '/api/health';
+        return (
+          path === config.metrics.path ||
+          path === '/api/health' ||
+          path?.startsWith(`${LIVE_VIEW_PATH}/`) === true
+        );
       },
     }),
     requestIdHeader: false,
@@ -175,6 +195,19 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   app.get(config.metrics.path, fastifyMetricsEndpoint(metrics.endpoint));
   app.get('/api/health', async () => ({ status: 'ok' }));
+  const authorizeAdmin = deps.authorizeAdmin ?? isAdminRequest;
+  const live = createLiveView({
+    ...deps.live,
+    registry: metrics.registry,
+    tokens: config.metrics.tokens,
+    enabled: config.metrics.enabled,
+    http: metrics.http,
+    path: LIVE_VIEW_PATH,
+    title: 'AskProAI live view',
+    alertmanagerUrl: config.alertmanagerUrl,
+    authorize: (request) => authorizeAdmin(request as FastifyRequest),
+  });
+  await app.register(fastifyLiveView(live));
 
   const scopeOf = (request: Parameters<typeof accessScope>[1]) => accessScope(database.db, request);
   await app.register(webhookRoutes(pipeline, metrics.collector));
@@ -185,7 +218,7 @@ export async function buildService(deps: AppDeps): Promise<Service> {
   // Demo routes for the simulator and the alert tests, outside production on loopback only: a slow
   // response and a failing one. The generated rules ignore them (DEMO_ENDPOINTS).
   if (allowsDevelopmentDefaults(config)) {
-    const [fail, slow] = DEMO_ENDPOINTS;
+    const [fail, slow] = DEMO_ENDPOINTS as readonly [string, string];
     app.get<{ Querystring: { ms?: string } }>(slow, async (request) => {
       const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
       await new Promise((resolve) => setTimeout(resolve, ms));

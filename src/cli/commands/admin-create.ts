@@ -18,9 +18,7 @@ async function readStdin(): Promise<string> {
 export function register(program: Command): void {
   program
     .command('admin:create')
-    .description(
-      `create an admin user for /admin (password from stdin, at least ${MIN_PASSWORD_LENGTH} characters; generated when stdin is a terminal)`,
-    )
+    .description('create an admin user for /admin (password from stdin; generated when stdin is a terminal)')
     .argument('<username>', 'letters, digits, . _ @ or -')
     .action(async (username: string) => {
       const config = configOrExit();

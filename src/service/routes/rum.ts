@@ -10,8 +10,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ADMIN_PAGES, type AdminPage } from '../../metrics/catalog.ts';
-import type { MetricsCollector } from '../../metrics/collector.ts';
+import type { MetricsCollector } from '../../metrics/index.ts';
+import { ADMIN_PAGES, type AdminPage } from '../../metrics/index.ts';
 
 export const RUM_BODY_LIMIT = 4096;
 /** Beacons per client and minute: a person clicking through the admin pages sends a few. */
