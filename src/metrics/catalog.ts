@@ -58,6 +58,8 @@ export const catalog = {
     type: 'counter',
     help: 'Total phone calls by final status and company (tenant id).',
     labels: ['status', 'company'],
+    // 6 statuses x the capacity plan's 200 tenants = 1,200 label sets, with room to grow.
+    maxSeries: 2000,
   }),
   webhooksTotal: metric({
     name: 'webhooks_total',

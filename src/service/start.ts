@@ -17,7 +17,9 @@ import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts'
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
 import { type ErrorTracker, initErrorTracker } from './sentry.ts';
+import { CALCOM_EVENTS } from './webhooks/calcom.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
+import { RETELL_EVENTS } from './webhooks/retell.ts';
 
 export interface StartOptions {
   /** Where log lines go instead of stdout (tests). */
@@ -57,6 +59,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
   const metrics = createMetrics(config);
+  // Every webhook outcome of every known event exists from the start (at 0): the first rejected
+  // delivery after a deploy is an increase the alerts see.
+  metrics.collector.startWebhookSeries('retell', [...RETELL_EVENTS, 'other', 'unknown']);
+  metrics.collector.startWebhookSeries('calcom', [
+    ...CALCOM_EVENTS.map((e) => e.toLowerCase()),
+    'other',
+    'unknown',
+  ]);
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {

@@ -171,9 +171,51 @@ export function dashboard(ctx: Context, title: string, description: string): Das
     .readonly();
 }
 
-/** Numbers the panels, names the queries A, B, ... and returns the JSON-ready dashboard. */
+/** Grafana's grid is 24 columns wide. */
+export const GRID_COLUMNS = 24;
+
+interface GridPos {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Lays the panels out left to right in their order, wrapping to a new line when the next panel would
+ * pass the 24th column; a row starts a new line at full width. So no panel overflows the grid and
+ * none overlaps another, whatever spans the panels ask for.
+ */
+export function layout(panels: { type?: string; gridPos?: GridPos }[]): void {
+  let x = 0;
+  let y = 0;
+  let lineHeight = 0;
+  for (const p of panels) {
+    const w = Math.min(p.gridPos?.w ?? 12, GRID_COLUMNS);
+    const h = p.gridPos?.h ?? 8;
+    if (p.type === 'row') {
+      y += lineHeight;
+      p.gridPos = { x: 0, y, w: GRID_COLUMNS, h: 1 };
+      y += 1;
+      x = 0;
+      lineHeight = 0;
+      continue;
+    }
+    if (x + w > GRID_COLUMNS) {
+      y += lineHeight;
+      x = 0;
+      lineHeight = 0;
+    }
+    p.gridPos = { x, y, w, h };
+    x += w;
+    lineHeight = Math.max(lineHeight, h);
+  }
+}
+
+/** Lays out and numbers the panels, names the queries A, B, ... and returns the JSON-ready dashboard. */
 export function finish(builder: DashboardBuilder): Dashboard {
   const built = builder.build();
+  layout((built.panels ?? []) as { type?: string; gridPos?: GridPos }[]);
   let id = 1;
   for (const panel of built.panels ?? []) {
     const p = panel as { id?: number; targets?: { refId?: string }[]; panels?: unknown[] };
