@@ -213,6 +213,14 @@ export const catalog = {
     labels: ['metric', 'reason'],
   }),
 
+  buildInfo: metric({
+    name: 'build_info',
+    type: 'gauge',
+    help: 'The running build of the service: its version (value is always 1). Dashboards mark deploys from it.',
+    labels: ['version'],
+    maxSeries: 5,
+  }),
+
   // --- Node.js process and runtime (prom-client's defaults, renamed where promtool objects) ---
   processCpuUserSeconds: metric({
     name: 'process_cpu_user_seconds_total',

@@ -113,6 +113,11 @@ export class MetricsCollector {
     this.calls.with2(status, company).inc();
   }
 
+  /** Sets `askproai_build_info{version}` to 1: the build this process runs (deploy annotations). */
+  setBuildInfo(version: string): void {
+    this.registry.gauge(catalog.buildInfo).with1(version).set(1);
+  }
+
   /**
    * Creates every `askproai_webhooks_total{provider,event,status}` series of a provider's known events
    * at 0, so the first rejected (or failed) delivery after a start is an increase that rate() and

@@ -76,6 +76,7 @@ function expectedLabelSets(ctx: Context): Record<MetricKey, number> {
     nodejsExternalMemory: 1,
     nodejsHeapSpaceSizeUsed: 9,
     nodejsVersionInfo: 1,
+    buildInfo: 1,
     nodejsGcDuration: 4,
   };
 }

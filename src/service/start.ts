@@ -4,6 +4,7 @@
  * (when REDIS_URL is set), the app, scheduled monitoring, and the listening socket. `close()` undoes it
  * in reverse. The `serve` command and the tests use the same function.
  */
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
@@ -49,6 +50,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** The package version, reported as `askproai_build_info{version}`. */
+const SERVICE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
+
 /** Starts the service from typed config. Throws ConfigError for settings that cannot work. */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const secrets = resolveWebhookSecrets(config);
@@ -59,6 +63,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
   const metrics = createMetrics(config);
+  metrics.collector.setBuildInfo(SERVICE_VERSION);
   // Every webhook outcome of every known event exists from the start (at 0): the first rejected
   // delivery after a deploy is an increase the alerts see.
   metrics.collector.startWebhookSeries('retell', [...RETELL_EVENTS, 'other', 'unknown']);
