@@ -46,7 +46,9 @@ export const monitoringConfig = {
   /** Where the compose stack finds what it scrapes (container DNS names; the service runs on the host). */
   targets: {
     /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
-    service: ['host.docker.internal:3000'],
+    service: ['host.docker.internal:8080'],
+    /** The service inside the stack (compose profile `app`), found by DNS: no target while it is not running. */
+    serviceInStack: 'app:8080',
     metricsPath: '/api/metrics',
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',
@@ -280,6 +282,9 @@ export const monitoringConfig = {
     prometheusUid: 'prometheus',
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
+    /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's placeholder, not a template literal.
+    traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 
   /** Assumptions of the capacity plan (docs/capacity.md). */

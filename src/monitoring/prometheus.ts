@@ -31,6 +31,14 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
         metrics_path: t.metricsPath,
         authorization: { type: 'Bearer', credentials_file: t.serviceTokenFile },
         static_configs: [{ targets: [...t.service] }],
+        // The service inside the stack (compose profile `app`), found by DNS: no target while it is off.
+        dns_sd_configs: [
+          {
+            names: [t.serviceInStack.split(':')[0]],
+            type: 'A',
+            port: Number(t.serviceInStack.split(':')[1]),
+          },
+        ],
       },
       staticJob(j.prometheus, t.prometheus),
       staticJob(j.alertmanager, t.alertmanager),

@@ -8,16 +8,16 @@ import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
-import { kyselyQueryLogger } from '../metrics/instrument/kysely.ts';
-import { createMetrics, type Metrics } from '../metrics/setup.ts';
-import { buildService } from './app.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { kyselyQueryLogger } from '../metrics/instrument/index.ts';
+import { type AppDeps, buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
-import { type ErrorTracker, initErrorTracker } from './sentry.ts';
+import { activeTraceId, type ErrorTracker, initErrorTracker } from './sentry.ts';
 import { CALCOM_EVENTS } from './webhooks/calcom.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
 import { RETELL_EVENTS } from './webhooks/retell.ts';
@@ -31,6 +31,8 @@ export interface StartOptions {
   queue?: Partial<Omit<WebhookQueueOptions, 'redisUrl'>>;
   /** Skip app.listen (in-process tests use app.inject). */
   listen?: boolean;
+  /** Live view settings beyond config (sampling interval, SLO definitions, login redirect). */
+  live?: AppDeps['live'];
 }
 
 export interface RunningService {
@@ -62,7 +64,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
-  const metrics = createMetrics(config);
+  // With Sentry tracing on, request and webhook durations carry the trace id as an exemplar.
+  const tracing = tracker.enabled && config.sentry.tracesSampleRate > 0;
+  const metrics = createMetrics(config, tracing ? { traceId: activeTraceId } : {});
   metrics.collector.setBuildInfo(SERVICE_VERSION);
   // Every webhook outcome of every known event exists from the start (at 0): the first rejected
   // delivery after a deploy is an increase the alerts see.
@@ -93,7 +97,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
     });
     cleanup.push(() => database.close());
 
-    const service = await buildService({ config, metrics, database, logger, secrets, tracker, reportError });
+    const service = await buildService({
+      config,
+      metrics,
+      database,
+      logger,
+      secrets,
+      tracker,
+      reportError,
+      live: options.live,
+    });
     cleanup.push(() => service.app.close());
 
     let queue: WebhookQueue | undefined;

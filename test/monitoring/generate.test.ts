@@ -21,7 +21,7 @@ import { dashboardSchema, GRAFANA_SCHEMA_VERSIONS } from './dashboard-schema.ts'
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/askproai.js');
+const CLI = join(ROOT, 'scripts/askproai-dev.js');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

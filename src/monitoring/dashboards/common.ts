@@ -39,6 +39,8 @@ export const GENERATED_NOTE =
 export interface Query {
   expr: string;
   legend?: string;
+  /** Also fetch the histogram's exemplars (trace ids), drawn as points that link to the trace. */
+  exemplar?: boolean;
 }
 
 /** A threshold step: from `value` upwards the panel turns `color`. */
@@ -74,6 +76,7 @@ function targets(ctx: Context, queries: Query[], instant: boolean): DataqueryBui
       .datasource(datasource(ctx))
       .expr(q.expr)
       .legendFormat(q.legend ?? '__auto');
+    if (q.exemplar && !instant) b.exemplar(true);
     return instant ? b.instant() : b.range();
   });
 }

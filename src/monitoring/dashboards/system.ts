@@ -55,7 +55,7 @@ export function systemDashboard(ctx: Context) {
         title: p95,
         description: `95th percentile of API response time across all instances (${config.windows.rate} window); dashed lines are the warning and critical SLAs.`,
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatency, legend: 'p95' }],
+        queries: [{ expr: r.apiLatency, legend: 'p95', exemplar: true }],
         steps: [
           [t.apiLatencyWarningSeconds, 'orange'],
           [t.apiLatencyCriticalSeconds, 'red'],
@@ -123,7 +123,7 @@ export function systemDashboard(ctx: Context) {
         title: 'p95 response time by endpoint',
         description: 'Route templates, never raw URLs; unrouted requests are left out.',
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}' }],
+        queries: [{ expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}', exemplar: true }],
         steps: [[t.apiLatencyCriticalSeconds, 'red']],
       }),
     )
@@ -171,7 +171,7 @@ export function systemDashboard(ctx: Context) {
         title: 'Webhook processing p95 by provider',
         description: `SLA ${num(t.webhookSeconds)} s.`,
         unit: units.Seconds,
-        queries: [{ expr: r.webhookLatency, legend: '{{provider}}' }],
+        queries: [{ expr: r.webhookLatency, legend: '{{provider}}', exemplar: true }],
         steps: [[t.webhookSeconds, 'red']],
       }),
     )
