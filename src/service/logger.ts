@@ -50,7 +50,7 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
   const loki = config.lokiUrl
     ? new LokiDestination({
         url: config.lokiUrl,
-        labels: { service: 'askproai', env: config.env },
+        labels: { job: 'askproai', service: 'askproai', env: config.env },
         intervalMs: options.lokiIntervalMs,
       })
     : undefined;
