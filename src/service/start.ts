@@ -7,9 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
-import { kyselyQueryLogger } from '../metrics/instrument/kysely.ts';
-import { createMetrics, type Metrics } from '../metrics/setup.ts';
-import { buildService } from './app.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { kyselyQueryLogger } from '../metrics/instrument/index.ts';
+import { type AppDeps, buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
@@ -28,6 +28,8 @@ export interface StartOptions {
   queue?: Partial<Omit<WebhookQueueOptions, 'redisUrl'>>;
   /** Skip app.listen (in-process tests use app.inject). */
   listen?: boolean;
+  /** Live view settings beyond config (sampling interval, SLO definitions, login redirect). */
+  live?: AppDeps['live'];
 }
 
 export interface RunningService {
@@ -80,7 +82,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
     });
     cleanup.push(() => database.close());
 
-    const service = await buildService({ config, metrics, database, logger, secrets, tracker, reportError });
+    const service = await buildService({
+      config,
+      metrics,
+      database,
+      logger,
+      secrets,
+      tracker,
+      reportError,
+      live: options.live,
+    });
     cleanup.push(() => service.app.close());
 
     let queue: WebhookQueue | undefined;

@@ -128,7 +128,7 @@ export class HttpMetrics {
   readonly recordAborted: boolean;
   readonly traceId: (() => string | undefined) | undefined;
   private readonly routes = new Map<string, RouteMetrics | null>();
-  private readonly excluded: ReadonlySet<string>;
+  private readonly excluded: Set<string>;
   private readonly requests: CounterFamily;
   private readonly durations: HistogramFamily;
 
@@ -149,6 +149,15 @@ export class HttpMetrics {
       if (this.routes.size < 10_000) this.routes.set(template, handle);
     }
     return handle;
+  }
+
+  /**
+   * Stops recording a route template (or an unmatched path), e.g. the live view's own pages. Call it
+   * before the route is registered or first requested; a handle already handed out keeps recording.
+   */
+  exclude(template: string): void {
+    this.excluded.add(template);
+    this.routes.set(template, null);
   }
 
   /** The shared handle for requests that matched no route. */
