@@ -21,6 +21,9 @@ import {
  */
 export const demoEndpoints: readonly string[] = ['/api/fail', '/api/demo/slow'];
 
+/** The same list under the name the service registers the routes from. */
+export const DEMO_ENDPOINTS = demoEndpoints;
+
 /** A literal as an RE2 pattern (route templates may hold `.` or `+`). */
 function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -283,6 +286,7 @@ export const monitoringConfig = {
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
     /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's placeholder, not a template literal.
     traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 
