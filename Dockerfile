@@ -30,7 +30,8 @@ ENV NODE_ENV=production \
     PORT=8080 \
     METRICS_AUTH_TOKEN_FILE=/run/secrets/metrics_token \
     RETELL_API_KEY_FILE=/run/secrets/retell_api_key \
-    CALCOM_WEBHOOK_SECRET_FILE=/run/secrets/calcom_webhook_secret
+    CALCOM_WEBHOOK_SECRET_FILE=/run/secrets/calcom_webhook_secret \
+    SESSION_SECRET_FILE=/run/secrets/session_secret
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist

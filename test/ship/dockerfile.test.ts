@@ -146,6 +146,7 @@ describe('Dockerfile, run without a container', () => {
     await writeFile(join(secrets, 'metrics_token'), `${token}\n`);
     await writeFile(join(secrets, 'retell_api_key'), randomBytes(24).toString('hex'));
     await writeFile(join(secrets, 'calcom_webhook_secret'), randomBytes(24).toString('hex'));
+    await writeFile(join(secrets, 'session_secret'), randomBytes(32).toString('hex'));
     const mapped = Object.fromEntries(
       Object.entries(final.env).map(([k, v]) => [k, v.startsWith('/run/secrets/') ? join(base, v) : v]),
     );

@@ -43,6 +43,7 @@ describe('production install of the packed project', () => {
       METRICS_AUTH_TOKEN_FILE: join(secrets, 'metrics_token'),
       RETELL_API_KEY_FILE: join(secrets, 'retell_api_key'),
       CALCOM_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+      SESSION_SECRET: randomBytes(32).toString('hex'),
       DATABASE_URL: join(work, 'askproai.sqlite'),
       LOG_LEVEL: 'warn',
     });
