@@ -10,6 +10,7 @@ import {
   QUERY_BUCKETS,
   WEBHOOK_BUCKETS,
 } from '../../src/metrics/catalog.ts';
+import { remoteWriteCases } from './remote-write-cases.ts';
 
 export interface InputSeries {
   series: string;
@@ -563,6 +564,7 @@ export const alertCases: AlertCase[] = [
       ),
     ],
   },
+  ...remoteWriteCases,
 ];
 
 /** The `promtool test rules` file for `ruleFiles` (absolute paths of the generated rule files). */

@@ -6,6 +6,7 @@ import { businessAlerts } from './business.ts';
 import { databaseAlerts } from './database.ts';
 import { monitoringAlerts } from './monitoring.ts';
 import { queueAlerts } from './queue.ts';
+import { remoteWriteAlerts } from './remote-write.ts';
 import { systemAlerts } from './system.ts';
 
 const components: [string, (ctx: Context) => AlertDef[]][] = [
@@ -15,6 +16,7 @@ const components: [string, (ctx: Context) => AlertDef[]][] = [
   ['askproai.queue', queueAlerts],
   ['host', systemAlerts],
   ['monitoring', monitoringAlerts],
+  ['prometheus.remote-write', remoteWriteAlerts],
 ];
 
 /** The alert rule groups, one per component, each rule with its runbook_url. */
