@@ -10,6 +10,7 @@ import {
   type BookingSource,
   type CallStatus,
   DEFAULT_NAMESPACE,
+  type MetricKey,
   type WebhookStatus,
 } from '../metrics/catalog.ts';
 
@@ -193,11 +194,18 @@ export const monitoringConfig = {
      */
     dropReplicaLabel: true,
     /**
-     * Series kept out of long-term storage (a regex on the metric name): debug and per-process detail
-     * with many series and no long-range use. Prometheus still stores them for its own retention.
+     * Kept out of long-term storage: catalog metrics with many series and no long-range use (per-heap-space
+     * and per-resource detail, GC buckets, the label guard's debug counter), and other programs' series
+     * matching `dropOther`. Prometheus still stores them for its own retention.
      */
-    dropSeries:
-      'askproai_(nodejs_(heap_space_size_used_bytes|active_resources|gc_duration_seconds_bucket)|metrics_dropped_labels_total)|go_.*|scrape_.*',
+    dropMetrics: [
+      'nodejsHeapSpaceSizeUsed',
+      'nodejsActiveResources',
+      'nodejsGcDuration',
+      'metricsDroppedLabels',
+    ] satisfies MetricKey[] as MetricKey[],
+    /** Metric-name regex of other programs' debug series (Go runtime internals, per-scrape bookkeeping). */
+    dropOther: 'go_(memstats|gc|sched)_.*|scrape_(samples_post_metric_relabeling|series_added)',
     /** `X-Scope-OrgID` for a multi-tenant store (Mimir, Cortex); empty sends none. PROMETHEUS_REMOTE_WRITE_ORG_ID overrides it at start. */
     orgId: '',
     /** Samples per request (VictoriaMetrics and Mimir take large batches well). */

@@ -5,13 +5,22 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { alertmanagerConfig, alertmanagerTemplates, TEMPLATE_FILE } from './alertmanager.ts';
 import { alertGroups } from './alerts/index.ts';
 import { capacityMarkdown } from './capacity.ts';
 import { type Context, createContext } from './context.ts';
 import { dashboards } from './dashboards/index.ts';
 import { grafanaDashboardProvider, grafanaDatasources } from './grafana.ts';
+import {
+  haCompose,
+  haEntrypoint,
+  haPaths,
+  haPrometheusConfig,
+  haReadme,
+  serviceTargets,
+  victoriaDatasource,
+} from './ha.ts';
 import { lokiConfig, promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
 import { recordingRules } from './rules/recording.ts';
@@ -71,6 +80,25 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   files.set(paths.loki, toYaml(lokiConfig()));
   files.set(paths.promtail, toYaml(promtailConfig(ctx)));
   files.set(paths.capacity, capacityMarkdown(ctx, `<!-- ${GENERATED_BY} -->`));
+  for (const [path, content] of haFiles(ctx, files)) files.set(path, content);
+  return files;
+}
+
+/** The HA layout's files; `generated` holds the rule files the replicas load. */
+function haFiles(ctx: Context, generated: Map<string, string>): Map<string, string> {
+  const exprs = [paths.recordingRules, paths.alertRules].flatMap((path) =>
+    (parse(generated.get(path)!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) =>
+      g.rules.map((r) => r.expr),
+    ),
+  );
+  const files = new Map<string, string>();
+  for (const replica of Object.values(ctx.config.ha.prometheusReplicas))
+    files.set(haPaths.prometheus(replica), toYaml(haPrometheusConfig(ctx, replica)));
+  files.set(haPaths.entrypoint, haEntrypoint().replace('\n', `\n# ${GENERATED_BY}\n`));
+  files.set(haPaths.serviceTargets, toYaml(serviceTargets(ctx)));
+  files.set(haPaths.grafanaDatasource, toYaml(victoriaDatasource(ctx)));
+  files.set(haPaths.compose, toYaml(haCompose(ctx, exprs)));
+  files.set(haPaths.readme, haReadme(ctx, `<!-- ${GENERATED_BY} -->`, exprs));
   return files;
 }
 
