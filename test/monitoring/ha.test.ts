@@ -64,7 +64,10 @@ async function localConfig(replica: string, env: Record<string, string> = {}) {
 describe('HA Prometheus replicas', () => {
   for (const replica of replicas) {
     test(`promtool check config accepts prometheus-${replica}.yml, plain and with X-Scope-OrgID`, async () => {
-      for (const env of [{}, { PROMETHEUS_REMOTE_WRITE_ORG_ID: 'askproai-prod' }]) {
+      for (const env of [{}, { PROMETHEUS_REMOTE_WRITE_ORG_ID: 'askproai-prod' }] as Record<
+        string,
+        string
+      >[]) {
         const { text } = await localConfig(replica, env);
         const file = join(dir, `prometheus-${replica}.yml`);
         await writeFile(file, text);
