@@ -295,7 +295,8 @@ export function haCompose(ctx: Context, ruleExprs: readonly string[]): Record<st
       ],
       environment: {
         PROMETHEUS_CONFIG_SOURCE: `${HA_DIR}/prometheus-${replica}.yml`,
-        PROMETHEUS_REMOTE_WRITE_ORG_ID: `\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-${ctx.config.remoteWrite.orgId}}`,
+        // Empty unless set: a tenant in the config (remoteWrite.orgId) is already in the file.
+        PROMETHEUS_REMOTE_WRITE_ORG_ID: `\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-}`,
       },
       depends_on: ['victoriametrics'],
     };
