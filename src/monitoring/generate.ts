@@ -21,6 +21,12 @@ import {
   serviceTargets,
   victoriaDatasource,
 } from './ha.ts';
+import {
+  kubernetesManifests,
+  kubernetesReadme,
+  type RuleGroupFile,
+  renderManifests,
+} from './kubernetes/index.ts';
 import { lokiConfig, promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
 import { recordingRules } from './rules/recording.ts';
@@ -41,10 +47,11 @@ export const paths = {
   loki: 'observability/loki/loki.yml',
   promtail: 'observability/promtail/promtail.yml',
   capacity: 'docs/capacity.md',
+  kubernetesDir: 'deploy/kubernetes',
 } as const;
 
 /** Folders that hold nothing but generated files: a file there that generation does not produce is stale. */
-const GENERATED_ONLY_DIRS = [dirname(paths.recordingRules), paths.dashboardsDir];
+const GENERATED_ONLY_DIRS = [dirname(paths.recordingRules), paths.dashboardsDir, paths.kubernetesDir];
 
 /** YAML with the header; long expressions stay on one line, so diffs show the changed rule. */
 export function toYaml(value: unknown): string {
@@ -81,16 +88,42 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   files.set(paths.promtail, toYaml(promtailConfig(ctx)));
   files.set(paths.capacity, capacityMarkdown(ctx, `<!-- ${GENERATED_BY} -->`));
   for (const [path, content] of haFiles(ctx, files)) files.set(path, content);
+  for (const [path, content] of kubernetesFiles(ctx, files)) files.set(path, content);
   return files;
+}
+
+/** Every rule group of the generated rule files, in the order Prometheus' `rules/*.yml` glob loads them. */
+export function generatedRuleGroups(generated: Map<string, string>): RuleGroupFile[] {
+  const dir = `${dirname(paths.recordingRules)}/`;
+  return [...generated.keys()]
+    .filter((p) => p.startsWith(dir) && p.endsWith('.yml') && !p.slice(dir.length).includes('/'))
+    .sort()
+    .flatMap((p) => (parse(generated.get(p)!) as { groups: RuleGroupFile[] }).groups);
+}
+
+const ruleExprs = (groups: RuleGroupFile[]) => groups.flatMap((g) => g.rules.map((r) => String(r.expr)));
+
+/** deploy/kubernetes: typed, validated objects built from the generated rules and dashboards. */
+function kubernetesFiles(ctx: Context, generated: Map<string, string>): Map<string, string> {
+  const ruleGroups = generatedRuleGroups(generated);
+  const dashboardFiles: Record<string, string> = {};
+  for (const [path, content] of generated) {
+    if (path.startsWith(`${paths.dashboardsDir}/`) && path.endsWith('.json'))
+      dashboardFiles[path.slice(paths.dashboardsDir.length + 1)] = content;
+  }
+  const manifests = kubernetesManifests(ctx, {
+    ruleGroups,
+    dashboards: dashboardFiles,
+    ruleExprs: ruleExprs(ruleGroups),
+  });
+  const rendered = renderManifests(manifests, GENERATED_BY);
+  rendered.set('README.md', kubernetesReadme(ctx, `<!-- ${GENERATED_BY} -->`, Object.keys(manifests)));
+  return new Map([...rendered].map(([file, content]) => [`${paths.kubernetesDir}/${file}`, content]));
 }
 
 /** The HA layout's files; `generated` holds the rule files the replicas load. */
 function haFiles(ctx: Context, generated: Map<string, string>): Map<string, string> {
-  const exprs = [paths.recordingRules, paths.alertRules].flatMap((path) =>
-    (parse(generated.get(path)!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) =>
-      g.rules.map((r) => r.expr),
-    ),
-  );
+  const exprs = ruleExprs(generatedRuleGroups(generated));
   const files = new Map<string, string>();
   for (const replica of Object.values(ctx.config.ha.prometheusReplicas))
     files.set(haPaths.prometheus(replica), toYaml(haPrometheusConfig(ctx, replica)));
