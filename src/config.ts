@@ -23,6 +23,8 @@ const PLACEHOLDER_TOKENS = new Set([
   'password',
   'test',
 ]);
+/** APP_TIMEZONE's default; the generated business-hours alerting uses the same zone. */
+export const DEFAULT_APP_TIMEZONE = 'Europe/Berlin';
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 const TOKEN_HINT =
   "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
@@ -93,14 +95,14 @@ const url = () =>
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional().default('development'),
-  PORT: int(3000, 0, 65535),
+  PORT: int(8080, 0, 65535),
   HOST: str('127.0.0.1'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional()
     .default('info'),
   LOKI_URL: url(),
-  APP_TIMEZONE: str('Europe/Berlin'),
+  APP_TIMEZONE: str(DEFAULT_APP_TIMEZONE),
 
   METRICS_ENABLED: bool(true),
   METRICS_AUTH_TOKEN: z.string().optional(),
@@ -172,9 +174,42 @@ export interface Config {
   sentry: { dsn: string | undefined; environment: string; tracesSampleRate: number };
 }
 
+/**
+ * Secrets that may come from a file instead (Docker and Kubernetes secrets): `<NAME>_FILE` names the file,
+ * whose content (without the trailing newline) is the value. METRICS_AUTH_TOKEN_FILE has its own handling.
+ */
+export const SECRET_FILE_VARIABLES = [
+  'RETELL_API_KEY',
+  'CALCOM_WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'METRICS_REDIS_URL',
+  'SENTRY_DSN',
+] as const;
+
+function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  let out = env;
+  for (const name of SECRET_FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+    let value: string;
+    try {
+      value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      // The path is configuration, not a secret; the content is never echoed.
+      throw new ConfigError(
+        `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    out = { ...out, [name]: value };
+  }
+  return out;
+}
+
 /** Parses the environment. Throws `ConfigError` naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withSecretFiles(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);

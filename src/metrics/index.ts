@@ -1,4 +1,6 @@
-// The public surface of the metrics library.
+// The public surface of the metrics library: `askproai-monitoring/metrics`. The HTTP adapters, the
+// scheduled collectors, their scheduler and the database/queue instrumentation have their own entry points
+// (package.json `exports`), so a service loads only what it wires.
 export * from './catalog.ts';
 export * from './cluster.ts';
 export { type CollectorOptions, MetricsCollector } from './collector.ts';
@@ -9,11 +11,5 @@ export type { LabelsOf, LabelValues, MetricDef, MetricScope, MetricType } from '
 export { WarningCodes } from './core/warnings.ts';
 export { createMetricsEndpoint, type MetricsEndpoint, type MetricsEndpointOptions } from './endpoint.ts';
 export { ABORTED_STATUS, HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE } from './http/core.ts';
-export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
-export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
-export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';
-export * from './instrument/index.ts';
-export { registerRuntimeMetrics } from './runtime.ts';
-export * from './schedule/index.ts';
+export { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
 export { createMetrics, type Metrics } from './setup.ts';
-export * from './sources/index.ts';

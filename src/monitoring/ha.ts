@@ -9,7 +9,7 @@ import { catalog } from '../metrics/catalog.ts';
 import type { MetricDef } from '../metrics/core/types.ts';
 import { type CapacityPlan, capacityPlan, durationSeconds, thousands } from './capacity.ts';
 import type { Context } from './context.ts';
-import { prometheusConfig } from './prometheus.ts';
+import { prometheusConfig, RULES_DIR } from './prometheus.ts';
 
 /** Where the replicas' files are mounted inside the Prometheus containers. */
 export const HA_DIR = '/etc/prometheus/ha';
@@ -26,12 +26,42 @@ export interface HaLayout {
   serviceTargetsFile: string;
   /** remote_write URL of the long-term store. */
   remoteWriteUrl: string;
+  /** The rule files the replicas load (default: the single-host configuration's `rule_files`). */
+  ruleFiles?: string[];
+}
+
+/**
+ * Which generated rule files the replicas evaluate and which vmalert evaluates against the long-term
+ * store: a file reading a longer window than the replicas keep (`remoteWrite.localRetention`), such as
+ * 30-day SLO windows, goes to vmalert, so the replicas' retention need not grow with it.
+ */
+export interface RuleSplit {
+  /** Rule file names (inside the rules folder) the replicas load. */
+  replicas: string[];
+  /** Rule file names vmalert loads. */
+  vmalert: string[];
+  /** Every expression of the replicas' files. */
+  replicaExprs: string[];
+}
+
+export function splitRuleFiles(ctx: Context, files: Record<string, readonly string[]>): RuleSplit {
+  const keep = durationSeconds(ctx.config.remoteWrite.localRetention);
+  const split: RuleSplit = { replicas: [], vmalert: [], replicaExprs: [] };
+  for (const [file, exprs] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (longestRuleWindow(exprs) > keep) split.vmalert.push(file);
+    else {
+      split.replicas.push(file);
+      split.replicaExprs.push(...exprs);
+    }
+  }
+  return split;
 }
 
 /** The compose layout, from the monitoring config. */
-export function composeLayout(ctx: Context): HaLayout {
+export function composeLayout(ctx: Context, split?: RuleSplit): HaLayout {
   const { ha, remoteWrite } = ctx.config;
   return {
+    ...(split ? { ruleFiles: split.replicas.map((f) => `${RULES_DIR}/${f}`) } : {}),
     alertmanagers: ha.alertmanagers.map((name) => `${name}:${ha.alertmanagerPort}`),
     prometheuses: Object.keys(ha.prometheusReplicas).map((name) => `${name}:9090`),
     serviceTargetsFile: ha.serviceTargetsFile,
@@ -41,7 +71,7 @@ export function composeLayout(ctx: Context): HaLayout {
 
 /**
  * The service instances Prometheus discovers: one target per instance of the capacity plan, on
- * consecutive ports after the single-host target (`PORT=3000`, `3001`, ... on the Docker host).
+ * consecutive ports after the single-host target (`PORT=8080`, `8081`, ... on the Docker host).
  * Prometheus rereads the file when it changes, without a restart.
  */
 export function serviceTargets(ctx: Context, hostPorts?: string[]): { targets: string[] }[] {
@@ -139,7 +169,10 @@ export function haPrometheusConfig(
   };
   const scrapeConfigs = base.scrape_configs.map((job): ScrapeConfig => {
     if (job.job_name === config.jobs.service) {
-      const { static_configs: _, ...rest } = job;
+      // Only the file: the instances it lists are the ones the capacity plan counts.
+      const rest = Object.fromEntries(
+        Object.entries(job).filter(([key]) => key !== 'static_configs' && !key.endsWith('_sd_configs')),
+      ) as ScrapeConfig;
       return { ...rest, file_sd_configs: [{ files: [layout.serviceTargetsFile] }] };
     }
     if (job.job_name === config.jobs.prometheus) return withTargets(job, layout.prometheuses);
@@ -163,6 +196,7 @@ export function haPrometheusConfig(
       alert_relabel_configs: [{ regex: config.ha.replicaLabel, action: 'labeldrop' }],
       alertmanagers: [{ ...amRest, static_configs: [{ targets: [...layout.alertmanagers] }] }],
     },
+    ...(layout.ruleFiles ? { rule_files: [...layout.ruleFiles] } : {}),
     scrape_configs: scrapeConfigs,
     remote_write: [remoteWriteEntry(ctx, layout.remoteWriteUrl)],
   };
@@ -271,9 +305,9 @@ export const haPaths = {
  * `prometheus` and `alertmanager` become replica a and cluster member a; b, VictoriaMetrics and
  * (profile `long-range`) vmalert join them.
  */
-export function haCompose(ctx: Context, ruleExprs: readonly string[]): Record<string, unknown> {
+export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknown> {
   const { ha, remoteWrite, intervals, storage } = ctx.config;
-  const retention = localRetention(ctx, ruleExprs);
+  const retention = localRetention(ctx, split.replicaExprs);
   const replicas = Object.entries(ha.prometheusReplicas);
   const targetsDir = ha.serviceTargetsFile.slice(0, ha.serviceTargetsFile.lastIndexOf('/'));
   const healthcheck = (url: string) => ({
@@ -359,12 +393,15 @@ export function haCompose(ctx: Context, ruleExprs: readonly string[]): Record<st
     networks: ['monitoring'],
     healthcheck: healthcheck('http://localhost:8428/health'),
   };
+  // vmalert evaluates the long-range rule files against the store (always on when there are any);
+  // without them it can evaluate every file on demand (profile `long-range`).
+  const vmalertRules = split.vmalert.length > 0 ? split.vmalert : ['*.yml'];
   services.vmalert = {
     image: `victoriametrics/vmalert:${VM_VERSION}`,
     restart: 'unless-stopped',
-    profiles: ['long-range'],
+    ...(split.vmalert.length > 0 ? {} : { profiles: ['long-range'] }),
     command: [
-      '-rule=/etc/prometheus/rules/*.yml',
+      ...vmalertRules.map((f) => `-rule=${RULES_DIR}/${f}`),
       `-datasource.url=${vmUrl}`,
       `-remoteWrite.url=${vmUrl}`,
       `-remoteRead.url=${vmUrl}`,
@@ -372,7 +409,7 @@ export function haCompose(ctx: Context, ruleExprs: readonly string[]): Record<st
       `-evaluationInterval=${intervals.evaluation}`,
       '-httpListenAddr=:8880',
     ],
-    volumes: ['./observability/prometheus/rules:/etc/prometheus/rules:ro'],
+    volumes: [`./observability/prometheus/rules:${RULES_DIR}:ro`],
     ports: ['127.0.0.1:8880:8880'],
     networks: ['monitoring'],
     depends_on: ['victoriametrics'],
@@ -397,7 +434,7 @@ export function haCompose(ctx: Context, ruleExprs: readonly string[]): Record<st
 }
 
 /** observability/ha/README.md: what the files are and the numbers the queue settings come from. */
-export function haReadme(ctx: Context, header: string, ruleExprs: readonly string[]): string {
+export function haReadme(ctx: Context, header: string, split: RuleSplit): string {
   const plan = capacityPlan(ctx);
   const q = queueSizing(ctx, plan);
   const rw = ctx.config.remoteWrite;
@@ -409,7 +446,6 @@ Start it on top of the single-host stack (docs/scaling.md explains the layout an
 
 \`\`\`bash
 docker-compose -f docker-compose.observability.yml -f docker-compose.observability.ha.yml up -d
-docker-compose -f docker-compose.observability.yml -f docker-compose.observability.ha.yml --profile long-range up -d vmalert
 \`\`\`
 
 | file | what it is |
@@ -433,7 +469,12 @@ ${replicas.map(([name, r]) => `| \`prometheus/prometheus-${r}.yml\` | compose se
 | retry back-off | ${q.queue.min_backoff} … ${q.queue.max_backoff} |
 
 Series matching \`${droppedSeries(ctx)}\` stay out of long-term storage.
-The replicas keep ${localRetention(ctx, ruleExprs)} locally (the longest rule window is ${longestRuleWindow(ruleExprs)} s);
+The replicas keep ${localRetention(ctx, split.replicaExprs)} locally and evaluate ${split.replicas.map((f) => `\`${f}\``).join(', ')}
+(the longest window they read is ${longestRuleWindow(split.replicaExprs)} s). ${
+    split.vmalert.length > 0
+      ? `vmalert evaluates ${split.vmalert.map((f) => `\`${f}\``).join(', ')} against VictoriaMetrics: they read windows longer than the replicas keep.`
+      : 'No rule reads a window longer than that; vmalert (profile `long-range`) can evaluate every file against VictoriaMetrics.'
+  }
 VictoriaMetrics keeps ${rw.longTermRetention}.
 `;
 }

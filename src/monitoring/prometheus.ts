@@ -16,8 +16,7 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
     job_name: job,
     static_configs: [{ targets: [target] }],
   });
-  // Optional exporters run under compose profiles; a DNS lookup of a service that is not running
-  // yields no target (rather than a target that is always down).
+  // A DNS lookup of a compose service that is not running yields no target.
   const dnsJob = (job: string, target: string) => {
     const [host, port] = target.split(':');
     return { job_name: job, dns_sd_configs: [{ names: [host], type: 'A', port: Number(port) }] };
@@ -37,13 +36,14 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
         metrics_path: t.metricsPath,
         authorization: { type: 'Bearer', credentials_file: t.serviceTokenFile },
         static_configs: [{ targets: [...t.service] }],
+        dns_sd_configs: dnsJob(j.service, t.serviceInStack).dns_sd_configs,
       },
       staticJob(j.prometheus, t.prometheus),
       staticJob(j.alertmanager, t.alertmanager),
       staticJob(j.node, t.node),
       staticJob(j.redis, t.redis),
-      dnsJob(j.postgres, t.postgres),
-      dnsJob(j.mysql, t.mysql),
+      // Static targets: a stopped exporter is `up == 0` (TargetDown), never a target that vanishes.
+      ...t.databaseExporters.map((db) => staticJob(j[db], t[db])),
     ],
   };
 }

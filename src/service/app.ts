@@ -12,7 +12,7 @@ import Fastify, { type FastifyError, type FastifyInstance, LogController } from 
 import pino from 'pino';
 import type { Config } from '../config.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
-import type { Metrics } from '../metrics/setup.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
 import type { Logger } from './logger.ts';

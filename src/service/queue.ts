@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { MetricsCollector } from '../metrics/collector.ts';
-import { instrumentWorker, withTimeLimit } from '../metrics/instrument/bullmq.ts';
+import type { MetricsCollector } from '../metrics/index.ts';
+import { instrumentWorker, withTimeLimit } from '../metrics/instrument/index.ts';
 import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 

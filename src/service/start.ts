@@ -7,8 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
-import { kyselyQueryLogger } from '../metrics/instrument/kysely.ts';
-import { createMetrics, type Metrics } from '../metrics/setup.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { kyselyQueryLogger } from '../metrics/instrument/index.ts';
 import { buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';

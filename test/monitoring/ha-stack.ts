@@ -65,7 +65,7 @@ export async function startService(): Promise<ServiceInstance> {
   let port = 0;
   const proc = await withFreePort(async (p) => {
     port = p;
-    return spawnProcess(process.execPath, [join(ROOT, 'bin/askproai.js'), 'serve'], {
+    return spawnProcess(process.execPath, [join(ROOT, 'scripts/askproai-dev.js'), 'serve'], {
       name: `askproai serve :${p}`,
       cwd: ROOT,
       env: {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { paths } from '../../src/monitoring/generate.ts';
-import { alertCases, promtoolTests } from './rule-cases.ts';
+import { alertCases, promtoolTests } from '../../src/monitoring/rule-tests/cases.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -7,12 +7,18 @@
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Config } from '../../config.ts';
-import { catalog, fullName } from '../../metrics/catalog.ts';
-import { fetchExposition, localEndpointUrl, samplesOf } from '../../metrics/schedule/inspect.ts';
-import { RedisLeaderLock } from '../../metrics/schedule/lock.ts';
-import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
-import { type Snapshot, safeErrorMessage } from '../../metrics/schedule/snapshot.ts';
-import { RedisSnapshotStore } from '../../metrics/schedule/store.ts';
+import { catalog, fullName } from '../../metrics/index.ts';
+import {
+  createMonitorRedis,
+  fetchExposition,
+  localEndpointUrl,
+  RedisLeaderLock,
+  RedisSnapshotStore,
+  type Snapshot,
+  safeErrorMessage,
+  samplesOf,
+  whenReady,
+} from '../../metrics/schedule/index.ts';
 import { configOrExit } from '../config.ts';
 import { collectorTable, formatDuration, formatTable } from './collect.ts';
 

@@ -3,7 +3,12 @@
  * in-process values right before a scrape, and the exposition of it all.
  */
 import { catalog, fullName } from '../catalog.ts';
-import { type ExpositionFormat, writeFamilies } from './exposition.ts';
+import {
+  type ExpositionFormat,
+  type SliceOptions,
+  writeFamilies,
+  writeFamiliesSliced,
+} from './exposition.ts';
 import { type AnyFamily, CounterFamily, type FamilyHooks, GaugeFamily, HistogramFamily } from './family.ts';
 import type { DropReason } from './labels.ts';
 import type { MetricDef } from './types.ts';
@@ -85,6 +90,15 @@ export class Registry {
   expose(format: ExpositionFormat = 'text'): string {
     this.refresh();
     return writeFamilies(this.families.values(), format);
+  }
+
+  /**
+   * Renders every family, after `refresh()`, in slices that yield to the event loop (see
+   * `writeFamiliesSliced`): the UTF-8 text as a list of buffers. `/api/metrics` serves this.
+   */
+  exposeSliced(format: ExpositionFormat = 'text', options?: SliceOptions): Promise<Buffer[]> {
+    this.refresh();
+    return writeFamiliesSliced(this.families.values(), format, options);
   }
 
   /** Runs the collect hooks (in-memory refresh); a failing hook is reported once and skipped. */

@@ -1,5 +1,6 @@
 // The scheduler, its leader lock and snapshot stores.
 
+export { fetchExposition, localEndpointUrl, samplesOf } from './inspect.ts';
 export { type LeaderLockOptions, RedisLeaderLock } from './lock.ts';
 export { createMonitorRedis, type MonitorLogger, silentLogger, whenReady } from './redis.ts';
 export { runSources } from './run.ts';

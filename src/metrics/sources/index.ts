@@ -5,7 +5,7 @@ export {
   bookingsTodaySource,
   OTHER_BOOKING_STATUS,
 } from './bookings-today.ts';
-export { DEFAULT_SQLITE_PATH, dialectOf, type OpenedDatabase, openDatabase } from './connect.ts';
+export { DEFAULT_SQLITE_PATH, dialectOf, type OpenedDatabase, openDatabase, redactUrl } from './connect.ts';
 export { type DatabaseSourceOptions, databaseSource } from './database.ts';
 export { createDefaultSources, type DefaultSourcesOptions } from './defaults.ts';
 export { localDate, startOfLocalDay } from './local-midnight.ts';

@@ -1,8 +1,8 @@
 /**
  * `promtool test rules` cases for the remote-write alerts (src/monitoring/alerts/remote-write.ts),
- * in the shape of rule-cases.ts, which runs them with the others.
+ * in the shape of cases.ts, which runs them with the others.
  */
-import type { AlertCase } from './rule-cases.ts';
+import type { AlertCase } from './cases.ts';
 
 const RUNBOOK = 'https://github.com/askproai/askproai-monitoring/blob/main/docs/runbooks.md';
 const PROM = 'job="prometheus",instance="prometheus-b:9090"';

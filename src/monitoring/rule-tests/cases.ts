@@ -9,8 +9,8 @@ import {
   PAGE_LOAD_BUCKETS,
   QUERY_BUCKETS,
   WEBHOOK_BUCKETS,
-} from '../../src/metrics/catalog.ts';
-import { remoteWriteCases } from './remote-write-cases.ts';
+} from '../../metrics/catalog.ts';
+import { remoteWriteCases } from './remote-write.ts';
 
 export interface InputSeries {
   series: string;
