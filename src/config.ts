@@ -129,6 +129,7 @@ const EnvSchema = z.object({
   REDIS_URL: url(),
   DATABASE_URL: str(),
   PROMETHEUS_URL: url(),
+  ALERTMANAGER_URL: url(),
 
   RETELL_API_KEY: str(),
   CALCOM_WEBHOOK_SECRET: str(),
@@ -169,6 +170,8 @@ export interface Config {
   redisUrl: string | undefined;
   databaseUrl: string | undefined;
   prometheusUrl: string | undefined;
+  /** The live view shows the alerts firing here. */
+  alertmanagerUrl: string | undefined;
   retellApiKey: string | undefined;
   calcomWebhookSecret: string | undefined;
   sentry: { dsn: string | undefined; environment: string; tracesSampleRate: number };
@@ -253,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     prometheusUrl: e.PROMETHEUS_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
     retellApiKey: e.RETELL_API_KEY,
     calcomWebhookSecret: e.CALCOM_WEBHOOK_SECRET,
     sentry: {

@@ -18,15 +18,25 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
+export interface CreateMetricsOptions {
+  /** The active trace's id when tracing is on; duration histograms then keep it as an exemplar. */
+  traceId?: () => string | undefined;
+}
+
+export function createMetrics(config: Pick<Config, 'metrics'>, options: CreateMetricsOptions = {}): Metrics {
   const m = config.metrics;
+  const traceId = m.enabled ? options.traceId : undefined;
   const registry = new Registry({ namespace: m.namespace, maxSeries: m.maxSeries });
   const collector = new MetricsCollector(registry, {
     enabled: m.enabled,
     slowQuerySeconds: m.slowQueryMs / 1000,
+    ...(traceId ? { traceId } : {}),
   });
   const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
-  const http = new HttpMetrics(registry, { excludePaths: [m.path, ...m.excludePaths] });
+  const http = new HttpMetrics(registry, {
+    excludePaths: [m.path, ...m.excludePaths],
+    ...(traceId ? { traceId } : {}),
+  });
   const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });
   return {
     registry,

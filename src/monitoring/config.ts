@@ -178,6 +178,11 @@ export const monitoringConfig = {
       { severity: 'ticket', long: '1d', short: '2h', budgetShare: 0.1, for: '1h' },
       { severity: 'ticket', long: '3d', short: '6h', budgetShare: 0.1, for: '3h' },
     ] as { severity: 'page' | 'ticket'; long: string; short: string; budgetShare: number; for: string }[],
+    /**
+     * A total outage must page within this time: the fastest page window's threshold, reached after
+     * `factor × budget × long` of total failure, plus its `for:` (the generator refuses specs that miss it).
+     */
+    outageDetection: '5m',
     /** Alertmanager severity of each SLO alert level: a page wakes someone (e-mail), a ticket waits. */
     routing: { page: 'critical', ticket: 'warning' } as const,
   },
@@ -362,6 +367,8 @@ export const monitoringConfig = {
     prometheusUid: 'prometheus',
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
+    /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 
   /** Assumptions of the capacity plan (docs/capacity.md). */

@@ -31,6 +31,7 @@ import {
 } from './kubernetes/index.ts';
 import { lokiConfig, promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
+import { RULE_TESTS_DIR, ruleTestFiles } from './rule-tests/index.ts';
 import { recordingRules } from './rules/recording.ts';
 import { sloRuleGroups } from './slo/rules.ts';
 
@@ -55,7 +56,12 @@ export const paths = {
 } as const;
 
 /** Folders that hold nothing but generated files: a file there that generation does not produce is stale. */
-const GENERATED_ONLY_DIRS = [dirname(paths.recordingRules), paths.dashboardsDir, paths.kubernetesDir];
+const GENERATED_ONLY_DIRS = [
+  dirname(paths.recordingRules),
+  paths.dashboardsDir,
+  RULE_TESTS_DIR,
+  paths.kubernetesDir,
+];
 
 /** YAML with the header; long expressions stay on one line, so diffs show the changed rule. */
 export function toYaml(value: unknown): string {
@@ -73,6 +79,7 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   );
   files.set(paths.alertRules, toYaml({ groups: alertGroups(ctx) }));
   files.set(paths.sloRules, toYaml({ groups: sloRuleGroups(ctx) }));
+  for (const [path, tests] of ruleTestFiles(ctx)) files.set(path, toYaml(tests));
   files.set(paths.alertmanager, toYaml(alertmanagerConfig(ctx)));
   files.set(paths.alertmanagerTemplates, `{{/* ${GENERATED_BY} */}}\n${alertmanagerTemplates()}`);
   files.set(paths.grafanaDatasources, toYaml(grafanaDatasources(ctx)));

@@ -80,12 +80,13 @@ export function aggregate(def: MetricDef, labels: readonly string[], expr: strin
 }
 
 /**
- * Events of a counter in the last `window`, counting a series born within the window with its first
- * value (a counter created at its first event starts at 1, and `increase()` alone would miss that
- * event): `increase(s[w]) or (s unless s offset w)`. Meant for "any event at all" (`> 0`) alerts.
+ * Events of a counter in the last `window`, counting a series born within the window with its whole
+ * value (a counter created at its first event starts at 1, and `increase()` alone never sees that
+ * event): `increase()` where the series already existed a window ago, its value where it did not.
  */
 export function eventsIn(selector: string, window: string): string {
-  return `(${increase(selector, window)} or (${selector} unless ${selector} offset ${window}))`;
+  const before = `${selector} offset ${window}`;
+  return `((${increase(selector, window)} and ${before}) or (${selector} unless ${before}))`;
 }
 
 /** `(expr) or on() vector(0)`: a panel or rule counting rare things shows 0, not "no data". */

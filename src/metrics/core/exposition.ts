@@ -66,9 +66,14 @@ function writeHistogramSeries(out: string, family: HistogramFamily, s: Histogram
   const data = s.store.data;
   const offset = s.offset;
   let cum = 0;
+  const exemplars = om ? s.exemplars : undefined;
   for (let i = 0; i <= last; i++) {
     cum += data[offset + i]!;
-    out += bucketPrefix + suffixes[i] + cum + '\n';
+    const e = exemplars?.[i];
+    out +=
+      e === undefined
+        ? bucketPrefix + suffixes[i] + cum + '\n'
+        : `${bucketPrefix}${suffixes[i]}${cum} # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}\n`;
   }
   const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;
   return out + `${name}_sum${labels}${formatValue(s.sum)}\n${name}_count${labels}${cum}\n`;

@@ -91,6 +91,15 @@ export function validateSloSpecs(ctx: Context, specs: readonly SloSpec[]): void 
       if (durationSeconds(w.long) > durationSeconds(s.period))
         problems.push(`${s.name}: alert window ${w.long} is longer than the period ${s.period}`);
     }
+    const pages = burnRateWindows(ctx, s).filter((w) => w.severity === 'page');
+    const detect = Math.min(
+      ...pages.map((w) => w.threshold * durationSeconds(w.long) + durationSeconds(w.for)),
+    );
+    const limit = durationSeconds(ctx.config.slo.outageDetection);
+    if (s.notify.page && !(detect <= limit - durationSeconds(ctx.config.intervals.scrape) * 2))
+      problems.push(
+        `${s.name}: objective ${s.objective} pages a total outage only after ${Math.round(detect)} s (limit ${ctx.config.slo.outageDetection}); raise the objective or shorten for:`,
+      );
     const selectors = [s.sli.total, 'bad' in s.sli ? s.sli.bad : s.sli.good];
     for (const e of selectors) {
       if (e.metric.type === 'histogram' && e.series === undefined)

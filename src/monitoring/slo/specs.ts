@@ -24,7 +24,10 @@ export interface SloSpec {
   name: string;
   /** What is promised, for people. */
   description: string;
-  /** Share of good events, 0 < objective < 1 (0.999 is "99.9 %"). */
+  /**
+   * Share of good events, 0 < objective < 1 (0.999 is "99.9 %"). High enough that the fastest page
+   * catches a total outage within config.slo.outageDetection (checked by the generator).
+   */
   objective: number;
   /** Period the error budget is measured over (config.slo.period). */
   period: string;
@@ -72,8 +75,8 @@ export const sloSpecs: readonly SloSpec[] = [
   },
   {
     name: 'api-latency',
-    description: `99 % of API requests (routed, no demo endpoints) are answered within ${LATENCY_SECONDS} s.`,
-    objective: 0.99,
+    description: `99.8 % of API requests (routed, no demo endpoints) are answered within ${LATENCY_SECONDS} s.`,
+    objective: 0.998,
     period,
     owner: 'platform',
     notify: { page: true, ticket: true },
@@ -90,8 +93,8 @@ export const sloSpecs: readonly SloSpec[] = [
   {
     name: 'webhook-success',
     description:
-      '99.5 % of webhook deliveries per provider are processed (or recognised as duplicates); failed, invalid and rejected deliveries spend the budget.',
-    objective: 0.995,
+      '99.8 % of webhook deliveries per provider are processed (or recognised as duplicates); failed, invalid and rejected deliveries spend the budget.',
+    objective: 0.998,
     period,
     owner: 'integrations',
     notify: { page: true, ticket: true },
@@ -107,8 +110,8 @@ export const sloSpecs: readonly SloSpec[] = [
   {
     name: 'booking-pipeline',
     description:
-      '99 % of Cal.com booking deliveries that pass the signature check are applied without failure.',
-    objective: 0.99,
+      '99.8 % of Cal.com booking deliveries that pass the signature check are applied without failure.',
+    objective: 0.998,
     period,
     owner: 'integrations',
     notify: { page: true, ticket: true },
