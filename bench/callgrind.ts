@@ -57,7 +57,7 @@ try {
   // Dump 1 is start-up and warm-up; then, per measured variant, a full GC and the variant's requests.
   const perPass: Record<string, number[]> = {};
   order.forEach((name, i) => {
-    (perPass[name] ??= []).push(total(3 + 2 * i) / requests);
+    perPass[name] = [...(perPass[name] ?? []), total(3 + 2 * i) / requests];
   });
   const frameworks: Record<string, unknown> = {};
   for (const framework of ['express', 'fastify', 'node']) {

@@ -58,6 +58,8 @@ interface HttpVariant {
   label: string;
   cpuUsPerRequest: number;
   addedUs: number;
+  /** Bootstrap 95% interval of the median added (runs before the intervals were added lack it). */
+  addedCi?: { low: number; high: number };
   requestsPerSecond: number;
   rounds: number[];
 }
@@ -162,13 +164,6 @@ lines.push('### Targets');
 lines.push('');
 row(['target', 'ours', 'peer (same run)', 'ratio ours/peer', 'target', 'result']);
 row(['---', '---:', '---:', '---:', '---', '---']);
-const fastifyOurs = http.fastify.variants.find((v) => v.variant === 'ours')!;
-const expressOurs = http.express.variants.find((v) => v.variant === 'ours')!;
-const peerAdded = (f: HttpFramework) =>
-  f.variants
-    .filter((v) => v.variant !== 'ours' && v.variant !== 'baseline')
-    .map((v) => `${v.label} ${v.addedUs >= 0 ? '+' : ''}${v.addedUs} µs`)
-    .join('; ');
 for (const framework of ['fastify', 'express'] as const) {
   const f = inproc[framework];
   const ours = f.variants.find((v) => v.variant === 'ours')!;
@@ -308,7 +303,12 @@ for (const framework of ['fastify', 'express'] as const) {
     row([
       v.label,
       `${v.cpuUsPerRequest} µs`,
-      v.variant === 'baseline' ? '' : `${v.addedUs >= 0 ? '+' : ''}${v.addedUs} µs`,
+      v.variant === 'baseline'
+        ? ''
+        : `${v.addedUs >= 0 ? '+' : ''}${v.addedUs} µs` +
+          (v.addedCi
+            ? ` [${v.addedCi.low}, ${v.addedCi.high}] (width ${round(v.addedCi.high - v.addedCi.low, 2)})`
+            : ''),
       peer ? peer.cpuRatio : '',
       peer && peer.addedRatio !== null ? peer.addedRatio : '',
       v.requestsPerSecond,

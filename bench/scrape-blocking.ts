@@ -76,7 +76,7 @@ try {
     for (let k = 0; k < VARIANTS.length; k++) {
       const v = VARIANTS[(k + r) % VARIANTS.length]!;
       const m = await measure(servers.get(v)!);
-      (results[v] ??= []).push(m);
+      results[v] = [...(results[v] ?? []), m];
       log(`scrape-blocking round ${r + 1}/${rounds}: ${v} ${JSON.stringify(m)}`);
     }
   }

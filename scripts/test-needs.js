@@ -37,7 +37,8 @@ function sourcesOf(file, seen = new Set()) {
 
 for (const file of process.argv.slice(2)) {
   const needs = new Set();
-  if (existsSync(file) && /\b(packedProject|provideNativeBuild)\(/.test(readFileSync(file, 'utf8'))) needs.add('pack');
+  if (existsSync(file) && /\b(packedProject|provideNativeBuild)\(/.test(readFileSync(file, 'utf8')))
+    needs.add('pack');
   for (const path of sourcesOf(file)) {
     if (DEFINITIONS.has(relative(process.cwd(), path))) continue;
     const text = readFileSync(path, 'utf8');

@@ -31,16 +31,17 @@ function router(named: (req: IncomingMessage, template: string) => void): Listen
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    let m: RegExpExecArray | null;
+    const booked = BOOKING.exec(path);
+    const called = booked === null ? CALLS.exec(path) : null;
     if (path === '/api/health') {
       named(req, '/api/health');
       json(res, 200, { status: 'ok' });
-    } else if ((m = BOOKING.exec(path)) !== null) {
+    } else if (booked !== null) {
       named(req, '/api/bookings/:id');
-      json(res, 200, booking(m[1]!));
-    } else if ((m = CALLS.exec(path)) !== null) {
+      json(res, 200, booking(booked[1]!));
+    } else if (called !== null) {
       named(req, '/api/companies/:companyId/calls');
-      json(res, 200, calls(m[1]!));
+      json(res, 200, calls(called[1]!));
     } else json(res, 404, { error: 'not found' });
   };
 }

@@ -368,6 +368,7 @@ export const monitoringConfig = {
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
     /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's placeholder, not a template literal.
     traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 

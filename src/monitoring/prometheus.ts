@@ -36,7 +36,14 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
         metrics_path: t.metricsPath,
         authorization: { type: 'Bearer', credentials_file: t.serviceTokenFile },
         static_configs: [{ targets: [...t.service] }],
-        dns_sd_configs: dnsJob(j.service, t.serviceInStack).dns_sd_configs,
+        // The service inside the stack (compose profile `app`), found by DNS: no target while it is off.
+        dns_sd_configs: [
+          {
+            names: [t.serviceInStack.split(':')[0]],
+            type: 'A',
+            port: Number(t.serviceInStack.split(':')[1]),
+          },
+        ],
       },
       staticJob(j.prometheus, t.prometheus),
       staticJob(j.alertmanager, t.alertmanager),

@@ -19,10 +19,8 @@ import type { Config } from '../config.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
-import { sloSpecs } from '../monitoring/slo/specs.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
-import { liveSlosFromSpecs } from './live-slos.ts';
 import type { Logger } from './logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bookingRoutes } from './routes/bookings.ts';
@@ -50,7 +48,7 @@ export interface AppDeps {
   now?: () => number;
   /** Grants access to the live view at /monitoring besides the metrics token (the admin session). */
   authorizeAdmin?: (request: FastifyRequest) => boolean | Promise<boolean>;
-  /** Live view settings beyond config: sampling interval, SLO definitions (default: the alerting's specs), login redirect. */
+  /** Live view settings beyond config: sampling interval, SLO definitions (`liveSlosFromSpecs(sloSpecs)` from ./live-slos.ts), login redirect. */
   live?: Pick<
     LiveViewOptions,
     'intervalMs' | 'routeSnapshotMs' | 'slos' | 'loginRedirect' | 'alertmanagerTimeoutMs'
@@ -147,7 +145,6 @@ export async function buildService(deps: AppDeps): Promise<Service> {
   const authorizeAdmin = deps.authorizeAdmin;
   const live = createLiveView({
     ...deps.live,
-    slos: deps.live?.slos ?? liveSlosFromSpecs(sloSpecs),
     registry: metrics.registry,
     tokens: config.metrics.tokens,
     enabled: config.metrics.enabled,

@@ -20,7 +20,6 @@ import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
 import { type SentrySink, startSentrySink } from '../support/sinks.ts';
 
 const TOKEN = 'exemplar-token-0123456789abcdef0123456789';
-const TRACE = /^[0-9a-f]{32}$/;
 
 describe('exemplars', () => {
   let sentry: SentrySink;

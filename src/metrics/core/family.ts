@@ -165,7 +165,8 @@ export class HistogramSeries extends Series {
     const n = bounds.length;
     let i = 0;
     while (i < n && value > bounds[i]!) i++;
-    const exemplars = (this.exemplars ??= new Array(this.store.stride));
+    if (this.exemplars === undefined) this.exemplars = new Array(this.store.stride);
+    const exemplars = this.exemplars;
     const current = exemplars[i];
     if (current !== undefined && nowMs - current.timeMs < EXEMPLAR_REFRESH_MS) return;
     if (isTraceId(traceId)) exemplars[i] = { traceId, value, timeMs: nowMs };
