@@ -43,7 +43,11 @@ async function fastRules(path: string): Promise<string> {
   const file = parse(await read(path)) as RuleFile;
   for (const group of file.groups) {
     for (const rule of group.rules) {
-      rule.expr = rule.expr.replace(/\[\d+m\]/g, `[${WINDOW}]`);
+      rule.expr = rule.expr
+        .replace(/\[\d+m\]/g, `[${WINDOW}]`)
+        // The reference service's only slow route is the demo one, which the API rules exclude
+        // (promtool tests prove that); here it stands in for a slow API route.
+        .replaceAll('|/api/demo/slow', '');
       if (rule.for !== undefined) rule.for = FOR;
     }
   }
