@@ -26,7 +26,9 @@ export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
     slowQuerySeconds: m.slowQueryMs / 1000,
   });
   const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
-  const http = new HttpMetrics(registry, { excludePaths: [m.path, ...m.excludePaths] });
+  const http = new HttpMetrics(registry, {
+    enabled: m.enabled,
+    excludePaths: [m.path, ...m.excludePaths] });
   const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });
   return {
     registry,

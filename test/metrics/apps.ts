@@ -35,9 +35,9 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-export async function startApp(adapter: Adapter): Promise<RunningApp> {
+export async function startApp(adapter: Adapter, options: { enabled?: boolean } = {}): Promise<RunningApp> {
   const registry = new Registry();
-  const metrics = new HttpMetrics(registry);
+  const metrics = new HttpMetrics(registry, { enabled: options.enabled });
   const formats: string[] = [];
   const endpoint = createMetricsEndpoint({
     registry,

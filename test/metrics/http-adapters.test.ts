@@ -127,6 +127,22 @@ describe('HTTP middleware adapters', () => {
   }
 });
 
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: with metrics disabled (METRICS_ENABLED=false) requests record nothing`, async () => {
+    const app = await startApp(adapter, { enabled: false });
+    try {
+      for (const t of TRAFFIC) assert.ok((await request(`${app.url}${t.path}`, t.method)).status > 0);
+      await abortAfter(`${app.url}/api/slow`, 60);
+      const families = parseExposition(app.registry.expose()).samples.filter((s) =>
+        s.name.startsWith('askproai_http_'),
+      );
+      assert.deepEqual(families, [], 'no HTTP series at all');
+    } finally {
+      await app.close();
+    }
+  });
+}
+
 test('express: templates of routes in mounted routers include the mount point', async () => {
   const { default: express } = await import('express');
   const { Registry } = await import('../../src/metrics/core/registry.ts');

@@ -28,6 +28,11 @@ function normalizeMethod(method: unknown): string {
 
 export interface HttpMetricsOptions {
   /**
+   * False makes every adapter a pass-through that installs no hook and records nothing
+   * (METRICS_ENABLED=false). Default true.
+   */
+  enabled?: boolean;
+  /**
    * Route templates (or paths, for requests that match no route) that are not recorded: the
    * metrics endpoint and health checks. Default `['/api/metrics', '/api/health']`.
    */
@@ -111,6 +116,8 @@ export class RouteMetrics {
 
 /** Shared by all adapters of one app: the route handles and the exclusion list. */
 export class HttpMetrics {
+  /** Adapters read this once, when they are created: false means they install nothing. */
+  readonly enabled: boolean;
   readonly recordAborted: boolean;
   private readonly routes = new Map<string, RouteMetrics | null>();
   private readonly excluded: ReadonlySet<string>;
@@ -118,6 +125,7 @@ export class HttpMetrics {
   private readonly durations: HistogramFamily;
 
   constructor(registry: Registry, options: HttpMetricsOptions = {}) {
+    this.enabled = options.enabled ?? true;
     this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
     this.recordAborted = options.recordAborted ?? true;
     this.requests = registry.counter(catalog.httpRequestsTotal);

@@ -45,6 +45,7 @@ function routeHooks(handle: RouteMetrics, recordAborted: boolean) {
 
 async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Promise<void> {
   const metrics = options.metrics;
+  if (!metrics.enabled) return;
   app.addHook('onRoute', (route: RouteOptions) => {
     const handle = metrics.route(route.url);
     if (handle === null) return;
