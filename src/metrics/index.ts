@@ -8,6 +8,16 @@ export { DEFAULT_MAX_SERIES, Registry, type RegistryOptions } from './core/regis
 export type { LabelsOf, LabelValues, MetricDef, MetricScope, MetricType } from './core/types.ts';
 export { WarningCodes } from './core/warnings.ts';
 export { createMetricsEndpoint, type MetricsEndpoint, type MetricsEndpointOptions } from './endpoint.ts';
+export {
+  type Exposition,
+  ExpositionParseError,
+  readExposition,
+  type Sample,
+  sampleKey,
+  sampleMap,
+  samplesOf,
+  sampleValue,
+} from './exposition-reader.ts';
 export { ABORTED_STATUS, HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE } from './http/core.ts';
 export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
 export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';

@@ -28,7 +28,8 @@ export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
   const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
   const http = new HttpMetrics(registry, {
     enabled: m.enabled,
-    excludePaths: [m.path, ...m.excludePaths] });
+    excludePaths: [m.path, ...m.excludePaths],
+  });
   const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });
   return {
     registry,

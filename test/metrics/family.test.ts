@@ -8,7 +8,7 @@ import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { OVERFLOW_VALUE, REDACTED_VALUE } from '../../src/metrics/core/labels.ts';
 import { Registry } from '../../src/metrics/core/registry.ts';
 import type { MetricDef } from '../../src/metrics/core/types.ts';
-import { parseExposition, sampleValue } from './parse-exposition.ts';
+import { readExposition, sampleValue } from '../../src/metrics/exposition-reader.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -26,7 +26,7 @@ describe('metric families', () => {
     f.with2('x|y', 'z').inc();
     f.with2('x', 'y|z').inc(2);
     f.with2('x,y="', 'z').inc(3);
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x|y', b: 'z' }), 1);
     assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x', b: 'y|z' }), 2);
     assert.equal(sampleValue(samples, 'askproai_join_test_total', { a: 'x,y="', b: 'z' }), 3);
@@ -46,7 +46,7 @@ describe('metric families', () => {
     const metrics = new MetricsCollector(registry);
     for (let i = 0; i < 25; i++) metrics.recordCall('completed', `cmp_${i}`);
     for (let i = 0; i < 3; i++) metrics.recordCall('completed', 'cmp_0');
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     const calls = samples.filter((s) => s.name === 'askproai_calls_total');
     assert.equal(calls.length, 11, '10 real series + 1 overflow');
     assert.equal(
@@ -71,7 +71,7 @@ describe('metric families', () => {
     const text = registry.expose();
     assert.ok(!text.includes('1234567'));
     assert.ok(!text.includes('@example'));
-    const { samples } = parseExposition(text);
+    const { samples } = readExposition(text);
     assert.equal(
       sampleValue(samples, 'askproai_calls_total', { status: 'completed', company: REDACTED_VALUE }),
       2,
@@ -103,7 +103,7 @@ describe('metric families', () => {
     const registry = new Registry();
     const metrics = new MetricsCollector(registry);
     for (let i = 0; i < 5; i++) metrics.recordCall('failed', '+4915112345678');
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     assert.equal(
       sampleValue(samples, 'askproai_metrics_dropped_labels_total', {
         metric: 'askproai_calls_total',
@@ -127,7 +127,7 @@ describe('metric families', () => {
     // The cap was reached before `before`: the next 10,000 names must not grow the heap by more than
     // the garbage a few collections leave behind.
     assert.ok(after - before < 2_000_000, `heap grew by ${after - before} bytes`);
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     assert.equal(
       samples.filter((s) => s.name === 'askproai_calls_total').reduce((a, s) => a + s.value, 0),
       12_000,
@@ -140,7 +140,7 @@ describe('metric families', () => {
     metrics.recordWebhook('retell', 'call_ended', 'processed', Number.NaN);
     metrics.recordWebhook('retell', 'call_ended', 'processed', 0.2);
     registry.counter(catalog.errorsTotal).with2('x', 'error').inc(-1);
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     assert.equal(
       sampleValue(samples, 'askproai_webhook_processing_duration_seconds_count', {
         provider: 'retell',
@@ -163,7 +163,7 @@ describe('metric families', () => {
     const metrics = new MetricsCollector(registry);
     for (const v of [0.2, 0.2000001, 0.5, 1, 11])
       metrics.recordWebhook('calcom', 'BOOKING_CREATED', 'processed', v);
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     const bucket = (le: string) =>
       sampleValue(samples, 'askproai_webhook_processing_duration_seconds_bucket', {
         provider: 'calcom',
@@ -231,6 +231,6 @@ describe('metric families', () => {
       assert.doesNotThrow(() => metrics.recordWebhook(any, any, any, any));
       assert.doesNotThrow(() => metrics.updateQueueSize(any, any));
     }
-    assert.doesNotThrow(() => parseExposition(registry.expose()));
+    assert.doesNotThrow(() => readExposition(registry.expose()));
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { readExposition, type Sample } from '../../src/metrics/exposition-reader.ts';
 import { type Adapter, type RunningApp, startApp, TOKEN } from './apps.ts';
-import { parseExposition, type Sample } from './parse-exposition.ts';
 
 const ADAPTERS: Adapter[] = ['express', 'fastify', 'node'];
 
@@ -54,7 +54,7 @@ function abortAfter(url: string, ms: number): Promise<void> {
 async function scrape(app: RunningApp): Promise<Sample[]> {
   const r = await request(`${app.url}/api/metrics`, 'GET', { authorization: `Bearer ${TOKEN}` });
   assert.equal(r.status, 200);
-  return parseExposition(r.body).samples;
+  return readExposition(r.body).samples;
 }
 
 /** http_* samples that do not depend on timing: request counts and histogram counts. */
@@ -133,7 +133,7 @@ for (const adapter of ADAPTERS) {
     try {
       for (const t of TRAFFIC) assert.ok((await request(`${app.url}${t.path}`, t.method)).status > 0);
       await abortAfter(`${app.url}/api/slow`, 60);
-      const families = parseExposition(app.registry.expose()).samples.filter((s) =>
+      const families = readExposition(app.registry.expose()).samples.filter((s) =>
         s.name.startsWith('askproai_http_'),
       );
       assert.deepEqual(families, [], 'no HTTP series at all');
