@@ -10,7 +10,8 @@ import { do_not_optimize, measure } from 'mitata';
 import client from 'prom-client';
 import { catalog, fullName } from '../src/metrics/catalog.ts';
 import { MetricsCollector } from '../src/metrics/collector.ts';
-import { Registry } from '../src/metrics/core/registry.ts';
+import type { Registry } from '../src/metrics/core/registry.ts';
+import { createRegistry } from '../src/metrics/registry.ts';
 import { bookingLabels, webhookSamples } from './lib/labels.ts';
 import { log, pick, writeResult } from './lib/output.ts';
 import { median, round } from './lib/stats.ts';
@@ -21,7 +22,7 @@ const bookings = bookingLabels(RING);
 const webhooks = webhookSamples(RING);
 
 // --- ours ---------------------------------------------------------------------------------------
-const registry = new Registry();
+const registry = createRegistry();
 const collector = new MetricsCollector(registry);
 const boundBookings = bookings.map((b) => registry.counter(catalog.bookingsTotal).with2(b.status, b.source));
 

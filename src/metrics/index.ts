@@ -4,9 +4,18 @@ export * from './cluster.ts';
 export { type CollectorOptions, MetricsCollector } from './collector.ts';
 export { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 export { LABEL_VALUE_MAX_LENGTH, OVERFLOW_VALUE, REDACTED_VALUE } from './core/labels.ts';
-export { DEFAULT_MAX_SERIES, Registry, type RegistryOptions } from './core/registry.ts';
-export type { LabelsOf, LabelValues, MetricDef, MetricScope, MetricType } from './core/types.ts';
+export { DEFAULT_MAX_SERIES, type GuardCounters, Registry, type RegistryOptions } from './core/registry.ts';
+export {
+  aggregationOf,
+  type ClusterAggregation,
+  type LabelsOf,
+  type LabelValues,
+  type MetricDef,
+  type MetricScope,
+  type MetricType,
+} from './core/types.ts';
 export { WarningCodes } from './core/warnings.ts';
+export { DEFAULT_EXCLUDED_PATHS, DEFAULTS, redisKeyPrefix } from './defaults.ts';
 export { createMetricsEndpoint, type MetricsEndpoint, type MetricsEndpointOptions } from './endpoint.ts';
 export {
   type Exposition,
@@ -23,6 +32,7 @@ export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
 export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
 export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';
 export * from './instrument/index.ts';
+export { type CreateRegistryOptions, createRegistry } from './registry.ts';
 export { registerRuntimeMetrics } from './runtime.ts';
 export * from './schedule/index.ts';
 export { createMetrics, type Metrics } from './setup.ts';

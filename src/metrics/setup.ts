@@ -4,9 +4,10 @@
  */
 import type { Config } from '../config.ts';
 import { MetricsCollector } from './collector.ts';
-import { Registry } from './core/registry.ts';
+import type { Registry } from './core/registry.ts';
 import { createMetricsEndpoint, type MetricsEndpoint } from './endpoint.ts';
 import { HttpMetrics } from './http/core.ts';
+import { createRegistry } from './registry.ts';
 import { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
 
 export interface Metrics {
@@ -20,7 +21,7 @@ export interface Metrics {
 
 export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
   const m = config.metrics;
-  const registry = new Registry({ namespace: m.namespace, maxSeries: m.maxSeries });
+  const registry = createRegistry({ namespace: m.namespace, maxSeries: m.maxSeries });
   const collector = new MetricsCollector(registry, {
     enabled: m.enabled,
     slowQuerySeconds: m.slowQueryMs / 1000,

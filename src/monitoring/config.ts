@@ -12,6 +12,7 @@ import {
   DEFAULT_NAMESPACE,
   type WebhookStatus,
 } from '../metrics/catalog.ts';
+import { DEFAULTS } from '../metrics/defaults.ts';
 
 export const monitoringConfig = {
   /** Metric namespace the service exposes (METRICS_NAMESPACE); every metric name is built from it. */
@@ -34,7 +35,7 @@ export const monitoringConfig = {
   targets: {
     /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
     service: ['host.docker.internal:3000'],
-    metricsPath: '/api/metrics',
+    metricsPath: DEFAULTS.metricsPath,
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',
     prometheus: 'localhost:9090',

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { MetricsCollector } from '../metrics/collector.ts';
 import { instrumentWorker, withTimeLimit } from '../metrics/instrument/bullmq.ts';
 import { createMonitorRedis, redisErrorHandler } from '../metrics/schedule/redis.ts';
+import { settleWithin } from '../metrics/timeout.ts';
 import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 
@@ -118,12 +119,7 @@ export async function startWebhookQueue(
           await worker.close(!reachable).catch(() => {});
           await queue.close().catch(() => {});
         })();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          graceful,
-          new Promise((r) => (timer = setTimeout(r, reachable ? CLOSE_TIMEOUT_MS : 200))),
-        ]);
-        clearTimeout(timer);
+        await settleWithin(graceful, reachable ? CLOSE_TIMEOUT_MS : 200);
         uninstrument();
         queueRedis.disconnect();
         workerRedis.disconnect();

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { guardLabelValue, renderLabels } from '../../src/metrics/core/labels.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import type { MetricDef } from '../../src/metrics/core/types.ts';
 import {
   ExpositionParseError,
@@ -12,6 +11,7 @@ import {
   samplesOf,
   sampleValue,
 } from '../../src/metrics/exposition-reader.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
 const pathsDef: MetricDef<'path', 'counter'> = {
   name: 'reader_paths_total',
@@ -23,7 +23,7 @@ const pathsDef: MetricDef<'path', 'counter'> = {
 describe('exposition reader', () => {
   for (const format of ['text', 'openmetrics'] as const) {
     test(`${format}: C:\\new, quotes and newlines round-trip through the writer and the reader`, () => {
-      const registry = new Registry();
+      const registry = createRegistry();
       const paths = registry.counter(pathsDef);
       const values = ['C:\\new', 'C:\\\\server\\n', 'say "hi"', 'a\\"b', 'tail\\'];
       for (const [i, v] of values.entries()) paths.with1(v).inc(i + 1);
@@ -38,7 +38,7 @@ describe('exposition reader', () => {
   }
 
   test('the CLI reads C:\\new back as written', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     registry.counter(pathsDef).with1('C:\\new').inc(3);
     assert.deepEqual(samplesOf(registry.expose(), 'askproai_reader_paths_total'), [
       { labels: { path: 'C:\\new' }, value: 3 },
@@ -58,7 +58,7 @@ describe('exposition reader', () => {
   test('any recorded label value reads back as the guard stored it (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 60 }), { maxLength: 20 }), (inputs) => {
-        const registry = new Registry();
+        const registry = createRegistry();
         const paths = registry.counter(pathsDef);
         const expected = new Map<string, number>();
         for (const input of inputs) {

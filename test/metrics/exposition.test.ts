@@ -5,9 +5,10 @@ import client from 'prom-client';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { negotiateFormat } from '../../src/metrics/core/exposition.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import type { Registry } from '../../src/metrics/core/registry.ts';
 import type { MetricDef } from '../../src/metrics/core/types.ts';
 import { readExposition, sampleMap } from '../../src/metrics/exposition-reader.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { registerRuntimeMetrics } from '../../src/metrics/runtime.ts';
 
 function promtoolCheck(text: string): { status: number | null; output: string } {
@@ -51,7 +52,7 @@ function recordTraffic(rec: {
 
 describe('exposition', () => {
   test('promtool check metrics finds nothing to complain about, runtime metrics included', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const runtime = registerRuntimeMetrics(registry);
     const metrics = new MetricsCollector(registry);
     metrics.recordBooking('confirmed', 'phone');
@@ -77,7 +78,7 @@ describe('exposition', () => {
   });
 
   test('OpenMetrics: counters declared without _total, # EOF last, same samples as the text format', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const metrics = new MetricsCollector(registry);
     metrics.recordBooking('confirmed', 'phone');
     metrics.recordWebhook('calcom', 'BOOKING_CREATED', 'processed', 0.4);
@@ -105,7 +106,7 @@ describe('exposition', () => {
   });
 
   test('for the same recorded data our exposition parses to the same samples as prom-client', async () => {
-    const ours = new Registry();
+    const ours = createRegistry();
     recordTraffic({
       counter: (def, labels, by = 1) =>
         ours
@@ -167,7 +168,7 @@ describe('exposition', () => {
   });
 
   test('a custom namespace prefixes every metric', () => {
-    const registry = new Registry({ namespace: 'acme' });
+    const registry = createRegistry({ namespace: 'acme' });
     new MetricsCollector(registry).recordBooking('pending', 'web');
     const { samples } = readExposition(registry.expose());
     assert.ok(samples.length > 0);

@@ -145,10 +145,10 @@ for (const adapter of ADAPTERS) {
 
 test('express: templates of routes in mounted routers include the mount point', async () => {
   const { default: express } = await import('express');
-  const { Registry } = await import('../../src/metrics/core/registry.ts');
+  const { createRegistry } = await import('../../src/metrics/registry.ts');
   const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
   const { expressMetrics } = await import('../../src/metrics/http/express.ts');
-  const registry = new Registry();
+  const registry = createRegistry();
   const app = express();
   app.use(expressMetrics(new HttpMetrics(registry)));
   const items = express.Router();

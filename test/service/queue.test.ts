@@ -57,7 +57,11 @@ describe('BullMQ webhook queue', () => {
             provider: 'calcom',
             event: 'booking_created',
             status: 'processed',
-          }) === 1 && t
+          }) === 1 &&
+          // BullMQ reports the job completed after the processor returned: wait for that too.
+          metric(t, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'completed' }) ===
+            1 &&
+          t
         );
       },
       { what: 'the worker to process the booking', timeoutMs: 15_000 },

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
-import { Registry } from '../../metrics/core/registry.ts';
+import { createRegistry } from '../../metrics/registry.ts';
 import { whenReady } from '../../metrics/schedule/redis.ts';
 import { type Collection, createCollection } from '../../metrics/schedule/setup.ts';
 import type { CollectorReport } from '../../metrics/schedule/snapshot.ts';
@@ -35,7 +35,7 @@ export async function openCliCollection(config: Config): Promise<CliCollection> 
   try {
     collection = createCollection({
       config,
-      registry: new Registry({ namespace: config.metrics.namespace }),
+      registry: createRegistry({ namespace: config.metrics.namespace }),
       db: database?.db,
       dialect: database?.dialect,
       runOnStart: false,

@@ -16,6 +16,7 @@ import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import { catalog, fullName } from '../../metrics/catalog.ts';
+import { redisKeyPrefix } from '../../metrics/defaults.ts';
 import { samplesOf } from '../../metrics/exposition-reader.ts';
 import { fetchExposition, localEndpointUrl } from '../../metrics/schedule/inspect.ts';
 import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
@@ -78,7 +79,7 @@ async function checkRedis(config: Config): Promise<{ check: Check; lastSuccess?:
         },
       };
     }
-    const key = `${config.metrics.namespace || 'askproai'}:metrics:doctor:${randomBytes(4).toString('hex')}`;
+    const key = `${redisKeyPrefix(config.metrics.namespace)}doctor:${randomBytes(4).toString('hex')}`;
     try {
       await redis.set(key, '1', 'PX', 10_000);
       const back = await redis.get(key);
@@ -93,7 +94,7 @@ async function checkRedis(config: Config): Promise<{ check: Check; lastSuccess?:
         },
       };
     }
-    const prefix = `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = redisKeyPrefix(config.metrics.namespace);
     const snapshot = await new RedisSnapshotStore(redis, { key: `${prefix}snapshot` })
       .read()
       .catch(() => undefined);

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Config } from '../../config.ts';
 import { catalog, fullName } from '../../metrics/catalog.ts';
+import { redisKeyPrefix } from '../../metrics/defaults.ts';
 import { samplesOf } from '../../metrics/exposition-reader.ts';
 import { fetchExposition, localEndpointUrl } from '../../metrics/schedule/inspect.ts';
 import { RedisLeaderLock } from '../../metrics/schedule/lock.ts';
@@ -45,7 +46,7 @@ async function fromRedis(
   try {
     if (!(await whenReady(redis, 3000)))
       throw new Error('Redis (METRICS_REDIS_URL / REDIS_URL db 2) is not reachable');
-    const prefix = `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = redisKeyPrefix(config.metrics.namespace);
     const snapshot = await new RedisSnapshotStore(redis, { key: `${prefix}snapshot` }).read();
     const leader = await new RedisLeaderLock(redis, '', { key: `${prefix}leader` }).holder();
     return { snapshot, leader };

@@ -14,6 +14,7 @@
 import { catalog } from '../catalog.ts';
 import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/family.ts';
 import type { Registry } from '../core/registry.ts';
+import { DEFAULT_EXCLUDED_PATHS } from '../defaults.ts';
 
 export const UNMATCHED_ROUTE = 'unmatched';
 export const ABORTED_STATUS = 499;
@@ -41,7 +42,7 @@ export interface HttpMetricsOptions {
   recordAborted?: boolean;
 }
 
-export const DEFAULT_EXCLUDED_PATHS = ['/api/metrics', '/api/health'] as const;
+export { DEFAULT_EXCLUDED_PATHS };
 
 interface Cells {
   method: string;

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Registry } from '../core/registry.ts';
+import { redisKeyPrefix } from '../defaults.ts';
 import { createDefaultSources } from '../sources/defaults.ts';
 import type { SqlDialect } from '../sources/sql.ts';
 import type { MetricSource } from '../sources/types.ts';
@@ -74,7 +75,7 @@ export function createCollection(options: CollectionOptions): Collection {
   };
   try {
     const lockRedis = metricsRedis;
-    const prefix = options.keyPrefix ?? `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = options.keyPrefix ?? redisKeyPrefix(config.metrics.namespace);
     const store = metricsRedis
       ? new RedisSnapshotStore(metricsRedis, { key: `${prefix}snapshot` })
       : new MemorySnapshotStore();
