@@ -1,12 +1,14 @@
 /**
- * One call that wires the library from typed config: registry, collector, runtime metrics, HTTP
- * middleware core and the /api/metrics handler.
+ * One call that wires the library from its options: registry, collector, runtime metrics, HTTP
+ * middleware core and the /api/metrics handler. `enabled: false` is decided here, once, for all of
+ * them: the endpoint answers 404, recording and the HTTP middleware are no-ops.
  */
-import type { Config } from '../config.ts';
 import { MetricsCollector } from './collector.ts';
 import type { Registry } from './core/registry.ts';
+import { DEFAULTS } from './defaults.ts';
 import { createMetricsEndpoint, type MetricsEndpoint } from './endpoint.ts';
 import { HttpMetrics } from './http/core.ts';
+import type { MetricsOptions } from './options.ts';
 import { createRegistry } from './registry.ts';
 import { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
 
@@ -19,19 +21,19 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(config: Pick<Config, 'metrics'>): Metrics {
-  const m = config.metrics;
-  const registry = createRegistry({ namespace: m.namespace, maxSeries: m.maxSeries });
+export function createMetrics(options: MetricsOptions): Metrics {
+  const enabled = options.enabled ?? true;
+  const registry = createRegistry({ namespace: options.namespace, maxSeries: options.maxSeries });
   const collector = new MetricsCollector(registry, {
-    enabled: m.enabled,
-    slowQuerySeconds: m.slowQueryMs / 1000,
+    enabled,
+    slowQuerySeconds: (options.slowQueryMs ?? DEFAULTS.slowQueryMs) / 1000,
   });
-  const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
+  const runtime = enabled ? registerRuntimeMetrics(registry) : undefined;
   const http = new HttpMetrics(registry, {
-    enabled: m.enabled,
-    excludePaths: [m.path, ...m.excludePaths],
+    enabled,
+    excludePaths: [options.path ?? DEFAULTS.metricsPath, ...(options.excludePaths ?? DEFAULTS.excludePaths)],
   });
-  const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });
+  const endpoint = createMetricsEndpoint({ registry, tokens: [...options.tokens], enabled });
   return {
     registry,
     collector,

@@ -28,6 +28,7 @@ import { type Collection, type CollectionOptions, createCollection } from '../me
 import type { Metrics } from '../metrics/setup.ts';
 import type { SqlDialect } from '../metrics/sources/sql.ts';
 import type { MetricSource } from '../metrics/sources/types.ts';
+import { metricsOptions } from './metrics-options.ts';
 
 export interface ServiceMonitoringOptions {
   config: Config;
@@ -64,7 +65,7 @@ export async function startServiceMonitoring(options: ServiceMonitoringOptions):
   }
   if (options.dbPool !== undefined) observePool(metrics.collector, options.dbPool);
   const collection = createCollection({
-    config,
+    settings: metricsOptions(config),
     registry: metrics.registry,
     db: options.db,
     dialect: options.dbDialect,

@@ -13,6 +13,7 @@ import { buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
+import { metricsOptions } from './metrics-options.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
@@ -56,7 +57,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
-  const metrics = createMetrics(config);
+  const metrics = createMetrics(metricsOptions(config));
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { createCollection } from '../../src/metrics/schedule/setup.ts';
 import { type OpenedDatabase, openDatabase } from '../../src/metrics/sources/connect.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { type RedisServer, startRedis } from '../support/databases.ts';
 import { freePort } from '../support/ports.ts';
 import { makeTempDir } from '../support/processes.ts';
@@ -48,7 +49,7 @@ describe('Redis outages', () => {
     const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${port}`, METRICS_QUEUES: 'jobs' });
     const registry = createRegistry();
     const collection = createCollection({
-      config,
+      settings: metricsOptions(config),
       registry,
       db: db.db,
       dialect: 'sqlite',
@@ -89,7 +90,7 @@ describe('Redis outages', () => {
       const config = loadConfig({ REDIS_URL: redis.url, METRICS_QUEUES: 'list:jobs' });
       const registry = createRegistry();
       const collection = createCollection({
-        config,
+        settings: metricsOptions(config),
         registry,
         db: db.db,
         dialect: 'sqlite',

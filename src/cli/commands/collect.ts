@@ -14,6 +14,7 @@ import { type Collection, createCollection } from '../../metrics/schedule/setup.
 import type { CollectorReport } from '../../metrics/schedule/snapshot.ts';
 import { DEFAULT_SQLITE_PATH, type OpenedDatabase, openDatabase } from '../../metrics/sources/connect.ts';
 import { SourceConfigError } from '../../metrics/sources/types.ts';
+import { metricsOptions } from '../../service/metrics-options.ts';
 import { configOrExit } from '../config.ts';
 
 export interface CliCollection {
@@ -34,7 +35,7 @@ export async function openCliCollection(config: Config): Promise<CliCollection> 
   let collection: Collection;
   try {
     collection = createCollection({
-      config,
+      settings: metricsOptions(config),
       registry: createRegistry({ namespace: config.metrics.namespace }),
       db: database?.db,
       dialect: database?.dialect,
