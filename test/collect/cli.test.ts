@@ -137,17 +137,22 @@ describe('askproai CLI', () => {
     const port = /READY (\d+)/.exec(instance.output())![1]!;
     const env = { ...withRedis(), METRICS_AUTH_TOKEN: token, PORT: port };
     // The instance collects at start; wait for its snapshot through the CLI itself.
-    let ok: Run | undefined;
-    for (let i = 0; i < 20 && ok?.code !== 0; i++) {
-      ok = await cli(['monitoring:doctor'], env);
-      if (ok.code !== 0) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.equal(ok!.code, 0, ok!.stdout);
-    assert.match(ok!.stdout, /^OK\s+Redis for metrics at .*reachable, authenticated, database usable/m);
-    assert.match(ok!.stdout, /^OK\s+Database sqlite:.*answers queries/m);
-    assert.match(ok!.stdout, /^OK\s+Scheduler: last success/m);
-    assert.match(ok!.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
-    assert.match(ok!.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
+    let last: Run | undefined;
+    const ok = await waitFor(
+      async () => {
+        last = await cli(['monitoring:doctor'], env);
+        return last.code === 0 && last;
+      },
+      { what: 'monitoring:doctor to pass', timeoutMs: 20_000, intervalMs: 500 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; its last output:\n${last?.stdout ?? ''}`);
+    });
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /^OK\s+Redis for metrics at .*reachable, authenticated, database usable/m);
+    assert.match(ok.stdout, /^OK\s+Database sqlite:.*answers queries/m);
+    assert.match(ok.stdout, /^OK\s+Scheduler: last success/m);
+    assert.match(ok.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
+    assert.match(ok.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
 
     // With PROMETHEUS_URL: the service's target must be up in a real Prometheus.
     const prom = await startPrometheus({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { readExposition, type Sample } from '../../src/metrics/exposition-reader.ts';
+import { waitFor } from '../support/wait.ts';
 import { type Adapter, type RunningApp, startApp, TOKEN } from './apps.ts';
 
 const ADAPTERS: Adapter[] = ['express', 'fastify', 'node'];
@@ -83,8 +84,16 @@ describe('HTTP middleware adapters', () => {
         for (let i = 0; i < t.times; i++) await request(`${app.url}${t.path}`, t.method);
       await abortAfter(`${app.url}/api/slow`, 60);
     }
-    // Let the aborted requests' handlers finish their (now pointless) work.
-    await new Promise((r) => setTimeout(r, 500));
+    // The aborted request is recorded when the server sees the connection close.
+    for (const app of apps.values()) {
+      await waitFor(
+        async () =>
+          (await scrape(app)).some(
+            (s) => s.name === 'askproai_http_requests_total' && s.labels.status === '499',
+          ),
+        { what: 'the aborted request to be recorded' },
+      );
+    }
   });
   after(async () => {
     for (const app of apps.values()) await app.close();
@@ -163,8 +172,14 @@ test('express: templates of routes in mounted routers include the mount point', 
   try {
     for (const path of ['/api/v1/items/1', '/api/v1/items/2', '/api/v2/items/3'])
       assert.equal((await request(`${base}${path}`, 'GET')).status, 200);
-    await new Promise((r) => setTimeout(r, 50));
-    const text = registry.expose();
+    // Recorded when each response closes, which may come just after the client has its answer.
+    const text = await waitFor(
+      () => {
+        const t = registry.expose();
+        return /items\/:id",status="200"\} 2/.test(t) && /v2\/items\/:id",status="200"\} 1/.test(t) && t;
+      },
+      { what: 'the three requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
+    );
     assert.match(
       text,
       /askproai_http_requests_total\{method="GET",endpoint="\/api\/v1\/items\/:id",status="200"\} 2/,
