@@ -23,6 +23,12 @@ export const DEFAULTS = {
   queuePrefix: 'bull',
   /** The day "bookings today" counts (APP_TIMEZONE). */
   timezone: 'Europe/Berlin',
+  /** The embedded SQLite file when DATABASE_URL is not set. */
+  sqlitePath: 'data/askproai.sqlite',
+  /** Connections per PostgreSQL/MySQL pool. */
+  dbPoolSize: 10,
+  /** Connect (and SQLite busy) timeout. */
+  dbConnectTimeoutMs: 5000,
   /** The Redis database of the snapshot and lock when only REDIS_URL is set. */
   metricsRedisDb: 2,
 } as const;

@@ -5,7 +5,14 @@ export {
   bookingsTodaySource,
   OTHER_BOOKING_STATUS,
 } from './bookings-today.ts';
-export { DEFAULT_SQLITE_PATH, dialectOf, type OpenedDatabase, openDatabase } from './connect.ts';
+export {
+  type DatabaseTarget,
+  DEFAULT_SQLITE_PATH,
+  dialectOf,
+  type OpenedDatabase,
+  openDatabase,
+  parseDatabaseUrl,
+} from './connect.ts';
 export { type DatabaseSourceOptions, databaseSource } from './database.ts';
 export { createDefaultSources, type DefaultSourcesOptions } from './defaults.ts';
 export { localDate, startOfLocalDay } from './local-midnight.ts';
