@@ -11,8 +11,8 @@ import { alertGroups } from './alerts/index.ts';
 import { capacityMarkdown } from './capacity.ts';
 import { type Context, createContext } from './context.ts';
 import { dashboards } from './dashboards/index.ts';
-import { grafanaDashboardProvider, grafanaDatasources } from './grafana.ts';
-import { lokiConfig, promtailConfig } from './loki.ts';
+import { grafanaDatasources } from './grafana.ts';
+import { promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
 import { recordingRules } from './rules/recording.ts';
 
@@ -27,9 +27,7 @@ export const paths = {
   alertmanager: 'observability/alertmanager/alertmanager.yml',
   alertmanagerTemplates: `observability/alertmanager/templates/${TEMPLATE_FILE}`,
   grafanaDatasources: 'observability/grafana/provisioning/datasources/datasources.yml',
-  grafanaDashboards: 'observability/grafana/provisioning/dashboards/dashboards.yml',
   dashboardsDir: 'observability/grafana/dashboards',
-  loki: 'observability/loki/loki.yml',
   promtail: 'observability/promtail/promtail.yml',
   capacity: 'docs/capacity.md',
 } as const;
@@ -55,7 +53,6 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   files.set(paths.alertmanager, toYaml(alertmanagerConfig(ctx)));
   files.set(paths.alertmanagerTemplates, `{{/* ${GENERATED_BY} */}}\n${alertmanagerTemplates()}`);
   files.set(paths.grafanaDatasources, toYaml(grafanaDatasources(ctx)));
-  files.set(paths.grafanaDashboards, toYaml(grafanaDashboardProvider()));
   const boards = dashboards(ctx);
   for (const [file, dashboard] of Object.entries(boards)) {
     files.set(`${paths.dashboardsDir}/${file}`, `${JSON.stringify(dashboard, null, 2)}\n`);
@@ -68,7 +65,6 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
       .map(([file, d]) => `- \`${file}\`: ${d.title} (uid \`${d.uid}\`)`)
       .join('\n')}\n`,
   );
-  files.set(paths.loki, toYaml(lokiConfig()));
   files.set(paths.promtail, toYaml(promtailConfig(ctx)));
   files.set(paths.capacity, capacityMarkdown(ctx, `<!-- ${GENERATED_BY} -->`));
   return files;
