@@ -40,4 +40,3 @@ export function grafanaDatasources(ctx: Context): Record<string, unknown> {
     ],
   };
 }
-
