@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { bootstrap, medianOf } from './lib/bootstrap.ts';
 import { log, pick, writeResult } from './lib/output.ts';
 import {
   CPU_RESOLUTION,
@@ -143,6 +144,10 @@ try {
       label: v.label,
       cpuUsPerRequest: round(median(cpu[key(v)]!), 2),
       addedUs: round(median(added[key(v)]!), 2),
+      addedCi: (() => {
+        const i = bootstrap({ a: added[key(v)]! }, { a: medianOf('a') }).a!;
+        return { low: round(i.low, 2), high: round(i.high, 2) };
+      })(),
       requestsPerSecond: Math.round(median(rps[key(v)]!)),
       rounds: cpu[key(v)]!.map((x) => round(x, 2)),
     }));

@@ -53,6 +53,21 @@ const promWebhookChildren = webhooks.map((w) => ({
   duration: promWebhookDuration.labels(w.provider, w.event),
 }));
 
+// --- exemplars: the same histogram observation without and with a trace id ----------------------
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const webhookDuration = registry.histogram(catalog.webhookProcessingDuration);
+const tracedCollector = new MetricsCollector(createRegistry(), { traceId: () => TRACE });
+const omRegistry = new client.Registry<typeof client.Registry.OPENMETRICS_CONTENT_TYPE>();
+omRegistry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE);
+const promTracedDuration = new client.Histogram<string>({
+  name: fullName(catalog.webhookProcessingDuration),
+  help: catalog.webhookProcessingDuration.help,
+  labelNames: catalog.webhookProcessingDuration.labels,
+  buckets: [...catalog.webhookProcessingDuration.buckets!],
+  enableExemplars: true,
+  registers: [omRegistry],
+});
+
 let i = 0;
 const cases: Record<string, () => void> = {
   'ours recordBooking': () => {
@@ -88,6 +103,30 @@ const cases: Record<string, () => void> = {
     c.count.inc();
     c.duration.observe(webhooks[k]!.seconds);
   },
+  'ours recordWebhook, tracing on': () => {
+    const w = webhooks[i++ & MASK]!;
+    tracedCollector.recordWebhook(w.provider, w.event, w.status, w.seconds);
+  },
+  'ours histogram observe()': () => {
+    const w = webhooks[i++ & MASK]!;
+    webhookDuration.with2(w.provider, w.event).observe(w.seconds);
+  },
+  'ours histogram observeTraced() (exemplar)': () => {
+    const w = webhooks[i++ & MASK]!;
+    webhookDuration.with2(w.provider, w.event).observeTraced(w.seconds, TRACE, Date.now());
+  },
+  'prom-client histogram observe()': () => {
+    const w = webhooks[i++ & MASK]!;
+    promWebhookDuration.observe({ provider: w.provider, event: w.event }, w.seconds);
+  },
+  'prom-client histogram observe() with exemplar': () => {
+    const w = webhooks[i++ & MASK]!;
+    promTracedDuration.observe({
+      labels: { provider: w.provider, event: w.event },
+      value: w.seconds,
+      exemplarLabels: { trace_id: TRACE } as Record<string, string>,
+    });
+  },
   'ring read only (loop overhead)': () => {
     do_not_optimize(bookings[i++ & MASK]);
   },
@@ -118,6 +157,10 @@ const promText = await promRegistry.metrics();
 if (!/askproai_bookings_total\{status="confirmed",source="phone"\} [1-9]/.test(promText)) {
   throw new Error('prom-client recorded no bookings');
 }
+
+if (!registry.expose('openmetrics').includes(`trace_id="${TRACE}"`)) throw new Error('ours kept no exemplar');
+if (!(await omRegistry.metrics()).includes(`trace_id="${TRACE}"`))
+  throw new Error('prom-client kept no exemplar');
 
 const results = Object.fromEntries(
   names.map((n) => [n, { ns: round(median(samples[n]!), 1), rounds: samples[n] }]),

@@ -2,6 +2,7 @@
 # Runs every benchmark and regenerates the results section of docs/BENCHMARKS.md.
 #   bash bench/run.sh          full run (about 8 minutes on 2 CPUs)
 #   bash bench/run.sh quick    shorter run (about 2 minutes), noisier figures
+#   BENCH_CALLGRIND=1 bash bench/run.sh   also counts the request path's instructions under valgrind
 # Micro and scrape benchmarks run pinned to CPU 1 when taskset and two CPUs are there; the
 # request-path benchmark pins its servers to CPU 0 and itself (with autocannon) to CPU 1.
 set -euo pipefail
@@ -29,4 +30,8 @@ echo "[bench] mode $MODE, $(nproc) CPUs, node $(node --version), load $(cut -d' 
 "${PIN[@]}" node --expose-gc --import tsx bench/scrape.ts
 "${PIN[@]}" node --import tsx bench/memory.ts
 node --import tsx bench/http.ts
+"${PIN[@]}" node --expose-gc --import tsx bench/inproc.ts
+node --import tsx bench/scrape-blocking.ts
+# Instruction counts under valgrind: about 10 minutes more, so only on request.
+if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then node --import tsx bench/callgrind.ts; fi
 node --import tsx bench/report.ts "$OUT" "$MODE"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: make sure the tools the tests drive are installed, start throwaway Redis, PostgreSQL and
-# MariaDB instances on free loopback ports (unless REDIS_URL / POSTGRES_URL / MYSQL_URL are already set),
-# run every test/**/*.test.ts with node's test runner and stop everything again on the way out.
+# `npm test` (after scripts/install-deps.sh) and `npm run test:unit`: find the test files, start the throwaway
+# Redis, PostgreSQL and MariaDB instances the selected files need on free loopback ports (unless REDIS_URL /
+# POSTGRES_URL / MYSQL_URL are already set), run the files with node's test runner and stop everything again
+# on the way out. What a file needs is read from its source (scripts/test-needs.js).
 #
 #   npm test                                   all tests
 #   npm test -- test/metrics/foo.test.ts       just these files (directories are expanded)
 #   npm test -- --test-name-pattern=redis      options (use the --opt=value form) go to `node --test`
+#   npm run test:unit                          the files that need no daemon, tool or package build
 #
 # Environment: TMPDIR (where the temp dirs go), TEST_SERVICE_TIMEOUT (seconds per service, default 60).
 set -euo pipefail
@@ -22,57 +24,43 @@ SERVICE_TIMEOUT="${TEST_SERVICE_TIMEOUT:-60}"
 started_at=$(date +%s.%N)
 
 # ---------------------------------------------------------------------------------------------------------
-# 1. Tools. Each entry: Debian package, then the commands (or absolute globs) it provides.
+# 1. The test files. Node 20 does not glob: find the files ourselves. --unit keeps those that need nothing.
 # ---------------------------------------------------------------------------------------------------------
-missing_pkgs=()
-missing_what=()
-need() {
-  local pkg=$1 b
-  shift
-  for b in "$@"; do
-    if [[ $b == /* ]]; then
-      compgen -G "$b" >/dev/null && continue
-    else
-      command -v "$b" >/dev/null 2>&1 && continue
-    fi
-    missing_pkgs+=("$pkg")
-    missing_what+=("$b (Debian package '$pkg')")
-    return 0
-  done
-}
-
-check_tools() {
-  missing_pkgs=()
-  missing_what=()
-  need prometheus /usr/bin/prometheus promtool
-  need prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool
-  need prometheus-node-exporter prometheus-node-exporter
-  need prometheus-redis-exporter prometheus-redis-exporter
-  need victoria-metrics victoria-metrics
-  need docker-compose docker-compose
-  need redis-server redis-server redis-cli
-  need chromium /usr/bin/chromium
-  # The database servers are only needed when the tests must start their own.
-  if [[ -z ${POSTGRES_URL:-} ]]; then need postgresql '/usr/lib/postgresql/*/bin/initdb'; fi
-  if [[ -z ${MYSQL_URL:-} ]]; then need mariadb-server mariadbd mariadb-install-db mariadb-admin mariadb; fi
-}
-
-check_tools
-if ((${#missing_pkgs[@]})); then
-  if [[ $EUID -eq 0 ]]; then
-    log "installing missing Debian packages: ${missing_pkgs[*]}"
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_pkgs[@]}"
-    check_tools
-    ((${#missing_pkgs[@]} == 0)) || die "still missing after apt-get install: ${missing_what[*]}"
+files=()
+opts=()
+unit=0
+for arg in "$@"; do
+  if [[ $arg == --unit ]]; then
+    unit=1
+  elif [[ $arg == -* ]]; then
+    opts+=("$arg")
+  elif [[ -d $arg ]]; then
+    mapfile -t -O "${#files[@]}" files < <(find "$arg" -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
   else
-    for w in "${missing_what[@]}"; do log "missing: $w"; done
-    die "install them first (as root): apt-get install -y ${missing_pkgs[*]}"
+    files+=("$arg")
   fi
+done
+if ((${#files[@]} == 0)); then
+  mapfile -t files < <(find test -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
 fi
+((${#files[@]})) || die "no test files found (test/**/*.test.ts)"
+
+
+# What each file needs (scripts/test-needs.js): redis, postgres, mysql, tools, pack.
+declare -A needed=()
+selected=()
+while IFS=$'\t' read -r file needs; do
+  if ((unit)) && [[ -n $needs ]]; then continue; fi
+  selected+=("$file")
+  for n in $needs; do needed[$n]=1; done
+done < <(node scripts/test-needs.js "${files[@]}")
+files=("${selected[@]}")
+((${#files[@]})) || die "no test files selected"
+if ((unit)); then log "unit tests: ${#files[@]} files that need no daemon, tool or package build"; fi
 
 # ---------------------------------------------------------------------------------------------------------
-# 2. Throwaway services. Everything lives in one temp dir; the EXIT trap stops the daemons and removes it.
+# 2. Throwaway services, only those the selected files need. Everything lives in one temp dir; the EXIT
+#    trap stops the daemons and removes it.
 # ---------------------------------------------------------------------------------------------------------
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/askproai-test.XXXXXX")
 PG_TMP='' # PostgreSQL's own dir when the postgres user cannot reach TEST_TMP
@@ -202,9 +190,16 @@ start_mariadb() {
 }
 
 want=()
-[[ -n ${REDIS_URL:-} ]] || want+=(redis)
-[[ -n ${POSTGRES_URL:-} ]] || want+=(postgres)
-[[ -n ${MYSQL_URL:-} ]] || want+=(mariadb)
+[[ -n ${REDIS_URL:-} || -z ${needed[redis]:-} ]] || want+=(redis)
+[[ -n ${POSTGRES_URL:-} || -z ${needed[postgres]:-} ]] || want+=(postgres)
+[[ -n ${MYSQL_URL:-} || -z ${needed[mysql]:-} ]] || want+=(mariadb)
+for svc in "${want[@]}"; do
+  case $svc in
+  redis) command -v redis-server >/dev/null || die "redis-server is missing: run scripts/install-deps.sh (npm test does)" ;;
+  postgres) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || die "PostgreSQL is missing: run scripts/install-deps.sh (npm test does)" ;;
+  mariadb) command -v mariadbd >/dev/null || die "MariaDB is missing: run scripts/install-deps.sh (npm test does)" ;;
+  esac
+done
 
 if ((${#want[@]})); then
   read -r -a ports <<<"$(free_ports "${#want[@]}")"
@@ -245,27 +240,11 @@ if ((${#want[@]})); then
   ((${#failed[@]} == 0)) || die "could not start: ${failed[*]}"
   log "started ${want[*]} in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started_at }")s"
 fi
-log "$(printf 'REDIS_URL=%s POSTGRES_URL=%s MYSQL_URL=%s' "$REDIS_URL" "$POSTGRES_URL" "$MYSQL_URL" |
+log "$(printf 'REDIS_URL=%s POSTGRES_URL=%s MYSQL_URL=%s' "${REDIS_URL:-}" "${POSTGRES_URL:-}" "${MYSQL_URL:-}" |
   sed -E 's#(://[^:/@ ]*):[^@/ ]*@#\1:***@#g')"
 
-# ---------------------------------------------------------------------------------------------------------
-# 3. Tests. Node 20 does not glob: find the files ourselves.
-# ---------------------------------------------------------------------------------------------------------
-files=()
-opts=()
-for arg in "$@"; do
-  if [[ $arg == -* ]]; then
-    opts+=("$arg")
-  elif [[ -d $arg ]]; then
-    mapfile -t -O "${#files[@]}" files < <(find "$arg" -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
-  else
-    files+=("$arg")
-  fi
-done
-if ((${#files[@]} == 0)); then
-  mapfile -t files < <(find test -type f -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
-fi
-((${#files[@]})) || die "no test files found (test/**/*.test.ts)"
+# The ship tests pack the project once per run and share it through this directory.
+export ASKPROAI_TEST_TMP=$TEST_TMP
 
 set +e
 node --import tsx --test --test-concurrency=2 --test-reporter=spec "${opts[@]}" "${files[@]}"

@@ -24,6 +24,8 @@ const PLACEHOLDER_TOKENS = new Set([
   'password',
   'test',
 ]);
+/** APP_TIMEZONE's default; the generated business-hours alerting uses the same zone. */
+export const DEFAULT_APP_TIMEZONE: string = DEFAULTS.timezone;
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 const TOKEN_HINT =
   "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
@@ -94,7 +96,7 @@ const url = () =>
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).optional().default('development'),
-  PORT: int(3000, 0, 65535),
+  PORT: int(8080, 0, 65535),
   HOST: str('127.0.0.1'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -128,6 +130,7 @@ const EnvSchema = z.object({
   REDIS_URL: url(),
   DATABASE_URL: str(),
   PROMETHEUS_URL: url(),
+  ALERTMANAGER_URL: url(),
 
   RETELL_API_KEY: str(),
   CALCOM_WEBHOOK_SECRET: str(),
@@ -168,14 +171,49 @@ export interface Config {
   redisUrl: string | undefined;
   databaseUrl: string | undefined;
   prometheusUrl: string | undefined;
+  /** The live view shows the alerts firing here. */
+  alertmanagerUrl: string | undefined;
   retellApiKey: string | undefined;
   calcomWebhookSecret: string | undefined;
   sentry: { dsn: string | undefined; environment: string; tracesSampleRate: number };
 }
 
+/**
+ * Secrets that may come from a file instead (Docker and Kubernetes secrets): `<NAME>_FILE` names the file,
+ * whose content (without the trailing newline) is the value. METRICS_AUTH_TOKEN_FILE has its own handling.
+ */
+export const SECRET_FILE_VARIABLES = [
+  'RETELL_API_KEY',
+  'CALCOM_WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'METRICS_REDIS_URL',
+  'SENTRY_DSN',
+] as const;
+
+function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  let out = env;
+  for (const name of SECRET_FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+    let value: string;
+    try {
+      value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      // The path is configuration, not a secret; the content is never echoed.
+      throw new ConfigError(
+        `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    out = { ...out, [name]: value };
+  }
+  return out;
+}
+
 /** Parses the environment. Throws `ConfigError` naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withSecretFiles(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
@@ -219,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     prometheusUrl: e.PROMETHEUS_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
     retellApiKey: e.RETELL_API_KEY,
     calcomWebhookSecret: e.CALCOM_WEBHOOK_SECRET,
     sentry: {

@@ -49,8 +49,9 @@ export function startServer(
   script: string,
   variant: string,
   cpu: number | null,
+  extraArgs: readonly string[] = [],
 ): Promise<Server> {
-  const node = [process.execPath, '--import', 'tsx', script, variant];
+  const node = [process.execPath, '--import', 'tsx', script, variant, ...extraArgs];
   const [cmd, ...args] = cpu === null ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(cmd!, args, {
     stdio: ['ignore', 'pipe', 'inherit'],

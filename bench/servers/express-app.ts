@@ -15,7 +15,10 @@ export const EXPRESS_VARIANTS = ['baseline', 'ours', 'bundle', 'prom-client'] as
 export type ExpressVariant = (typeof EXPRESS_VARIANTS)[number];
 
 /** The benchmark app of one variant and a function returning what it recorded. */
-export function buildExpress(variant: ExpressVariant): {
+export function buildExpress(
+  variant: ExpressVariant,
+  promRegistry: client.Registry = client.register,
+): {
   app: express.Express;
   stats: () => string | Promise<string>;
 } {
@@ -34,12 +37,12 @@ export function buildExpress(variant: ExpressVariant): {
         includeStatusCode: true,
         buckets: BUCKETS,
         autoregister: false,
-        promRegistry: client.register,
+        promRegistry,
       }),
     );
-    stats = () => client.register.metrics();
+    stats = () => promRegistry.metrics();
   } else if (variant === 'prom-client') {
-    const { requests, duration } = promClientRequestMetrics();
+    const { requests, duration } = promClientRequestMetrics(promRegistry);
     app.use(function promClientMetrics(req: Request, res: Response, next: NextFunction) {
       const start = performance.now();
       res.on('finish', () => {
@@ -53,7 +56,7 @@ export function buildExpress(variant: ExpressVariant): {
       });
       next();
     });
-    stats = () => client.register.metrics();
+    stats = () => promRegistry.metrics();
   }
 
   app.get('/api/health', (_req, res) => {

@@ -17,6 +17,7 @@ export type FastifyVariant = (typeof FASTIFY_VARIANTS)[number];
 /** The benchmark app of one variant and a function returning what it recorded. */
 export async function buildFastify(
   variant: FastifyVariant,
+  promRegistry: client.Registry = client.register,
 ): Promise<{ app: FastifyInstance; stats: () => string | Promise<string> }> {
   const app = Fastify({ logger: false });
   let stats: () => string | Promise<string> = () => '';
@@ -33,12 +34,12 @@ export async function buildFastify(
       defaultMetrics: { enabled: false },
       routeMetrics: {
         enabled: { histogram: true, summary: false },
-        overrides: { histogram: { buckets: BUCKETS } },
+        overrides: { histogram: { buckets: BUCKETS, registers: [promRegistry] } },
       },
     });
-    stats = () => client.register.metrics();
+    stats = () => promRegistry.metrics();
   } else if (variant === 'prom-client') {
-    const { requests, duration } = promClientRequestMetrics();
+    const { requests, duration } = promClientRequestMetrics(promRegistry);
     app.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: request.method,
@@ -49,7 +50,7 @@ export async function buildFastify(
       duration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
-    stats = () => client.register.metrics();
+    stats = () => promRegistry.metrics();
   }
 
   app.get('/api/health', async () => ({ status: 'ok' }));

@@ -60,18 +60,23 @@ export function exitOnSignal(): void {
 }
 
 /** The hand-written prom-client variant's metrics: the same names, labels and buckets as ours. */
-export function promClientRequestMetrics(): { requests: client.Counter; duration: client.Histogram } {
+export function promClientRequestMetrics(registry: client.Registry = client.register): {
+  requests: client.Counter;
+  duration: client.Histogram;
+} {
   return {
     requests: new client.Counter({
       name: 'http_requests_total',
       help: 'Requests.',
       labelNames: REQUEST_LABELS,
+      registers: [registry],
     }),
     duration: new client.Histogram({
       name: 'http_request_duration_seconds',
       help: 'Duration.',
       labelNames: REQUEST_LABELS,
       buckets: BUCKETS,
+      registers: [registry],
     }),
   };
 }

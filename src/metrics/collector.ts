@@ -38,6 +38,12 @@ export interface CollectorOptions {
   enabled?: boolean;
   /** Queries at or above this many seconds also count as slow. Default 0.1 (the spec's 100 ms). */
   slowQuerySeconds?: number;
+  /**
+   * The trace id of the work being recorded (the active Sentry/OpenTelemetry span), or undefined.
+   * When set, webhook durations carry it as an OpenMetrics exemplar; when not, recording does not
+   * look for one at all.
+   */
+  traceId?: () => string | undefined;
 }
 
 const ADMIN_PAGE_SET: ReadonlySet<string> = new Set(ADMIN_PAGES);
@@ -95,6 +101,13 @@ export class MetricsCollector {
         if (key !== 'constructor') Object.defineProperty(this, key, { value: noop });
       }
       return;
+    }
+    const traceId = options.traceId;
+    if (traceId !== undefined) {
+      this.recordWebhook = (provider, event, status, durationSeconds) => {
+        this.webhooks.with3(provider, event, status).inc();
+        this.webhookDuration.with2(provider, event).observeTraced(durationSeconds, traceId(), Date.now());
+      };
     }
     // Closed sets start at 0, so the first booking of a kind shows up in rate() and increase().
     for (const status of BOOKING_STATUSES)

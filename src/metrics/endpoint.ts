@@ -2,14 +2,18 @@
  * `/api/metrics` as a framework-free handler: authentication, content negotiation (Prometheus text
  * 0.0.4 or OpenMetrics 1.0) and gzip. Adapters turn it into an Express, Fastify or node:http route.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { createGzip } from 'node:zlib';
 import { createTokenVerifier } from './auth.ts';
 import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 import type { Registry } from './core/registry.ts';
 import { WarningCodes, warnOnce } from './core/warnings.ts';
 
-const gzip = promisify(gzipCb);
+/** Compresses on libuv's thread pool, chunk by chunk: the event loop only hands buffers over. */
+function gzip(chunks: readonly Buffer[]): Promise<Buffer> {
+  return buffer(Readable.from(chunks).pipe(createGzip()));
+}
 
 export interface EndpointRequest {
   method?: string | undefined;
@@ -28,8 +32,11 @@ export interface MetricsEndpointOptions {
   tokens: readonly string[];
   /** False answers 404, as if there were no endpoint (METRICS_ENABLED=false). */
   enabled?: boolean;
-  /** Renders the exposition; defaults to the registry's own (cluster primaries aggregate workers here). */
-  render?: (format: ExpositionFormat) => string | Promise<string>;
+  /**
+   * Renders the exposition; defaults to the registry's own, in slices that yield to the event loop
+   * (cluster primaries aggregate workers here).
+   */
+  render?: (format: ExpositionFormat) => string | Buffer[] | Promise<string | Buffer[]>;
 }
 
 export type MetricsEndpoint = (req: EndpointRequest) => Promise<EndpointResponse>;
@@ -66,7 +73,25 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
   if (!enabled) return async () => NOT_FOUND;
   const verifier = createTokenVerifier(options.tokens);
   const registry = options.registry;
-  const render = options.render ?? ((format: ExpositionFormat) => registry.expose(format));
+  const render = options.render ?? ((format: ExpositionFormat) => registry.exposeSliced(format));
+  // Scrapes that arrive while the same rendering (and compression) is under way share it: two
+  // Prometheus replicas scraping together cost one rendering. Nothing is kept once it is served.
+  const inFlight = new Map<string, Promise<Buffer[]>>();
+  const shared = (key: string, make: () => Promise<Buffer[]>): Promise<Buffer[]> => {
+    let p = inFlight.get(key);
+    if (p === undefined) {
+      p = make().finally(() => inFlight.delete(key));
+      inFlight.set(key, p);
+    }
+    return p;
+  };
+  const rendered = (format: ExpositionFormat) =>
+    shared(format, async () => {
+      const r = await render(format);
+      return typeof r === 'string' ? [Buffer.from(r, 'utf8')] : r;
+    });
+  const compressed = (format: ExpositionFormat) =>
+    shared(`${format}+gzip`, async () => [await gzip(await rendered(format))]);
 
   return async function metricsEndpoint(req) {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -79,9 +104,10 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
     }
     if (!verifier.verify(req.headers.authorization)) return UNAUTHORIZED;
     const format = negotiateFormat(header(req, 'accept'));
-    let text: string;
+    const useGzip = acceptsGzip(header(req, 'accept-encoding'));
+    let chunks: Buffer[];
     try {
-      text = await render(format);
+      chunks = await (useGzip ? compressed(format) : rendered(format));
     } catch (err) {
       warnOnce(
         WarningCodes.collectFailed,
@@ -99,12 +125,9 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
       'cache-control': 'no-store',
       vary: 'Accept, Accept-Encoding',
     };
-    let body: string | Buffer = text;
-    if (acceptsGzip(header(req, 'accept-encoding'))) {
-      body = await gzip(text);
-      headers['content-encoding'] = 'gzip';
-    }
-    headers['content-length'] = String(Buffer.byteLength(body));
+    if (useGzip) headers['content-encoding'] = 'gzip';
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    headers['content-length'] = String(body.length);
     return { status: 200, headers, body: method === 'HEAD' ? '' : body };
   };
 }

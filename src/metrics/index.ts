@@ -1,4 +1,6 @@
-// The public surface of the metrics library.
+// The public surface of the metrics library: `askproai-monitoring/metrics`. The HTTP adapters, the
+// scheduled collectors, their scheduler and the database/queue instrumentation have their own entry points
+// (package.json `exports`), so a service loads only what it wires.
 export * from './catalog.ts';
 export * from './cluster.ts';
 export { type CollectorOptions, MetricsCollector } from './collector.ts';
@@ -28,12 +30,8 @@ export {
   sampleValue,
 } from './exposition-reader.ts';
 export { ABORTED_STATUS, HttpMetrics, type HttpMetricsOptions, UNMATCHED_ROUTE } from './http/core.ts';
-export { expressMetrics, expressMetricsEndpoint } from './http/express.ts';
-export { fastifyMetrics, fastifyMetricsEndpoint } from './http/fastify.ts';
-export { instrumentHandler, nodeMetricsHandler, setRoute } from './http/node.ts';
-export * from './instrument/index.ts';
+export type { MetricsOptions } from './options.ts';
 export { type CreateRegistryOptions, createRegistry } from './registry.ts';
-export { registerRuntimeMetrics } from './runtime.ts';
-export * from './schedule/index.ts';
-export { createMetrics, type Metrics } from './setup.ts';
-export * from './sources/index.ts';
+export { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
+export { type CreateMetricsOptions, createMetrics, type Metrics } from './setup.ts';
+export { settleWithin, TimeoutError, type WithTimeoutOptions, withTimeout } from './timeout.ts';

@@ -21,17 +21,25 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(options: MetricsOptions): Metrics {
+export interface CreateMetricsOptions {
+  /** The active trace's id when tracing is on; duration histograms then keep it as an exemplar. */
+  traceId?: () => string | undefined;
+}
+
+export function createMetrics(options: MetricsOptions, extra: CreateMetricsOptions = {}): Metrics {
   const enabled = options.enabled ?? true;
+  const traceId = enabled ? extra.traceId : undefined;
   const registry = createRegistry({ namespace: options.namespace, maxSeries: options.maxSeries });
   const collector = new MetricsCollector(registry, {
     enabled,
     slowQuerySeconds: (options.slowQueryMs ?? DEFAULTS.slowQueryMs) / 1000,
+    ...(traceId ? { traceId } : {}),
   });
   const runtime = enabled ? registerRuntimeMetrics(registry) : undefined;
   const http = new HttpMetrics(registry, {
     enabled,
     excludePaths: [options.path ?? DEFAULTS.metricsPath, ...(options.excludePaths ?? DEFAULTS.excludePaths)],
+    ...(traceId ? { traceId } : {}),
   });
   const endpoint = createMetricsEndpoint({ registry, tokens: [...options.tokens], enabled });
   return {

@@ -6,6 +6,8 @@
  * Durations are Prometheus durations (`30s`, `5m`, `1h`, `15d`). Thresholds are in the metric's base
  * unit (seconds, ratios 0..1) unless the name says `Percent`.
  */
+
+import { DEFAULT_APP_TIMEZONE } from '../config.ts';
 import {
   type BookingSource,
   type CallStatus,
@@ -13,6 +15,17 @@ import {
   type WebhookStatus,
 } from '../metrics/catalog.ts';
 import { DEFAULTS } from '../metrics/defaults.ts';
+
+/**
+ * Route templates of the demo endpoints (`/api/fail` answers 500 on purpose, `/api/demo/slow` sleeps):
+ * excluded from the SLOs and from the API alerts, so demonstrating an error never pages anyone.
+ */
+export const demoEndpoints: readonly string[] = ['/api/fail', '/api/demo/slow'];
+
+/** A literal as an RE2 pattern (route templates may hold `.` or `+`). */
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 export const monitoringConfig = {
   /** Metric namespace the service exposes (METRICS_NAMESPACE); every metric name is built from it. */
@@ -34,7 +47,9 @@ export const monitoringConfig = {
   /** Where the compose stack finds what it scrapes (container DNS names; the service runs on the host). */
   targets: {
     /** The service on the Docker host, reached through `extra_hosts: host.docker.internal:host-gateway`. */
-    service: ['host.docker.internal:3000'],
+    service: ['host.docker.internal:8080'],
+    /** The service inside the stack (compose profile `app`), found by DNS: no target while it is not running. */
+    serviceInStack: 'app:8080',
     metricsPath: DEFAULTS.metricsPath,
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',
@@ -44,6 +59,12 @@ export const monitoringConfig = {
     redis: 'redis-exporter:9121',
     postgres: 'postgres-exporter:9187',
     mysql: 'mysqld-exporter:9104',
+    /**
+     * Database exporters the stack runs (compose profiles `postgres`, `mysql`). They are scraped
+     * statically, so a stopped exporter shows as `up == 0` instead of vanishing; list only those
+     * you start.
+     */
+    databaseExporters: ['mysql'] as ('postgres' | 'mysql')[],
   },
 
   /** Scrape and rule timing. */
@@ -65,8 +86,11 @@ export const monitoringConfig = {
 
   /** The label matchers each family of queries uses (PromQL matcher lists without braces). */
   selectors: {
-    /** Application requests: unrouted requests (scanners, typos) would only dilute the latency SLO. */
-    api: 'endpoint!="unmatched"',
+    /**
+     * Application requests: unrouted requests (scanners, typos) would only dilute the latency SLO, and
+     * the demo endpoints fail or sleep on purpose.
+     */
+    api: `endpoint!~${JSON.stringify(['unmatched', ...demoEndpoints].map(escapeRegex).join('|'))}`,
     /** Server errors for the error-rate alert and panels. */
     serverErrors: 'status=~"5.."',
     /** Filesystems that count for the disk alert (container overlays and RAM disks excluded). */
@@ -92,8 +116,10 @@ export const monitoringConfig = {
     apiLatencyWarningSeconds: 0.2,
     /** API response time p95, critical (spec: > 500 ms). */
     apiLatencyCriticalSeconds: 0.5,
-    /** Share of requests answered with 5xx. */
+    /** Share of requests answered with 5xx (warning). */
     errorRatio: 0.05,
+    /** Share of requests answered with 5xx that is an outage (critical: e-mail as well as Slack). */
+    errorRatioCritical: 0.5,
     /** Admin dashboard page load p95 (spec: > 1 s). */
     adminPageLoadSeconds: 1,
     /** Webhook processing p95 (spec: > 500 ms). */
@@ -120,6 +146,8 @@ export const monitoringConfig = {
   for: {
     apiLatency: '5m',
     errorRate: '5m',
+    /** The critical (outage) level of the error rate: sooner than the warning. */
+    outage: '2m',
     adminPageLoad: '10m',
     webhook: '5m',
     queryTime: '10m',
@@ -132,6 +160,85 @@ export const monitoringConfig = {
     targetDown: '2m',
     collectionStale: '5m',
     configReload: '5m',
+  },
+
+  /**
+   * SLOs (src/monitoring/slo/specs.ts): the period budgets are measured over and the multiwindow,
+   * multi-burn-rate alert windows of the Google SRE workbook. A window's burn-rate factor is derived
+   * from the share of the budget it may consume: `budgetShare * period / long` (2% of 30 d in 1 h = 14.4).
+   */
+  slo: {
+    period: '30d',
+    /** Every window an SLI error ratio is recorded for. */
+    windows: ['5m', '30m', '1h', '2h', '6h', '1d', '3d'],
+    /** `for:` of each pair as Pyrra sets it: a short blip does not notify, a total outage pages in < 5 min. */
+    alerts: [
+      { severity: 'page', long: '1h', short: '5m', budgetShare: 0.02, for: '2m' },
+      { severity: 'page', long: '6h', short: '30m', budgetShare: 0.05, for: '15m' },
+      { severity: 'ticket', long: '1d', short: '2h', budgetShare: 0.1, for: '1h' },
+      { severity: 'ticket', long: '3d', short: '6h', budgetShare: 0.1, for: '3h' },
+    ] as { severity: 'page' | 'ticket'; long: string; short: string; budgetShare: number; for: string }[],
+    /**
+     * A total outage must page within this time: the fastest page window's threshold, reached after
+     * `factor × budget × long` of total failure, plus its `for:` (the generator refuses specs that miss it).
+     */
+    outageDetection: '5m',
+    /** Alertmanager severity of each SLO alert level: a page wakes someone (e-mail), a ticket waits. */
+    routing: { page: 'critical', ticket: 'warning' } as const,
+  },
+
+  /** The business funnel: deliveries refused, calls and bookings that stop arriving. */
+  funnel: {
+    /** Window the webhook rejection/failure share is measured over. */
+    webhookWindow: '5m',
+    /** Share of a provider's deliveries rejected (bad signature) or failed above which it alerts. */
+    webhookFailureRatio: 0.5,
+    /** for: of the webhook alerts; window + for stays within the 10 minutes the runbook promises. */
+    webhookFor: '3m',
+    /** No call (no booking) for this long during business hours raises an alert. */
+    silenceWindow: '30m',
+    /** for: of the silence alerts. */
+    silenceFor: '5m',
+    /** Business hours, local time in `timezone` (Alertmanager time_intervals). */
+    businessHours: {
+      timezone: DEFAULT_APP_TIMEZONE,
+      weekdays: ['monday:friday'],
+      times: [{ start_time: '08:00', end_time: '18:00' }],
+    },
+    /** Same hour last week: warn when this hour's traffic is below last week's divided by this factor. */
+    dropFactor: 2,
+    /** ...but only when last week's hour had at least this many calls (bookings); noise otherwise. */
+    dropMinimumLastWeek: 20,
+    /** Window of the week-over-week comparison and the for: of its warning. */
+    dropWindow: '1h',
+    dropFor: '15m',
+  },
+
+  /** The stack watching itself. */
+  meta: {
+    /** Failed notifications per receiver (rate over the window) above which notifications are failing. */
+    notificationsWindow: '5m',
+    notificationsFor: '5m',
+    /** Rule evaluation failures over this window alert. */
+    ruleFailuresWindow: '5m',
+    ruleFailuresFor: '5m',
+    /** Label sets folded into __overflow__ over this window alert. */
+    overflowWindow: '15m',
+    /**
+     * A collector that has errors but no success since the service started (no last-success series)
+     * alerts after this long.
+     */
+    neverSucceededFor: '10m',
+    notificationsFailureRatio: 0.01,
+    /** Database servers down as their exporter reports it (`pg_up`, `mysql_up`, `redis_up`). */
+    databaseDownFor: '1m',
+    /**
+     * Dead man's switch: Watchdog always fires and Alertmanager posts it here every
+     * `heartbeatInterval` (a healthchecks.io-style check that alarms when the posts stop). Set your
+     * check's URL and regenerate.
+     */
+    heartbeatUrl: 'https://hc-ping.com/askproai-alertmanager-heartbeat',
+    heartbeatInterval: '1m',
   },
 
   /** Runbooks: every alert's `runbook_url` points at its heading in this committed file. */
@@ -151,7 +258,10 @@ export const monitoringConfig = {
     smarthost: 'smtp.askproai.de:587',
     smtpUsername: 'alertmanager@askproai.de',
     smtpPasswordFile: '/run/secrets/smtp_password',
-    /** Where links in notifications point (Grafana and Alertmanager as operators reach them). */
+    /**
+     * Grafana as operators reach it: every alert's `dashboard_url` starts here. (Prometheus and
+     * Alertmanager links come from their own `--web.external-url`.)
+     */
     grafanaUrl: 'http://localhost:3000',
   },
 
@@ -173,6 +283,9 @@ export const monitoringConfig = {
     prometheusUid: 'prometheus',
     lokiUid: 'loki',
     alertmanagerUid: 'alertmanager',
+    /** Where an exemplar's trace id links from the latency panels (Grafana fills in the id). */
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's placeholder, not a template literal.
+    traceUrl: 'https://askproai.sentry.io/performance/trace/${__value.raw}',
   },
 
   /** Assumptions of the capacity plan (docs/capacity.md). */
@@ -228,7 +341,7 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
     if (!DURATION.test(value))
       problems.push(`${key}: expected a Prometheus duration such as 5m, got "${value}"`);
   }
-  for (const key of ['errorRatio', 'databaseConnectionsRatio'] as const) {
+  for (const key of ['errorRatio', 'errorRatioCritical', 'databaseConnectionsRatio'] as const) {
     const v = config.thresholds[key];
     if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);
   }

@@ -18,7 +18,12 @@ export function grafanaDatasources(ctx: Context): Record<string, unknown> {
         isDefault: true,
         editable: false,
         // Lets $__rate_interval cover at least four scrapes.
-        jsonData: { timeInterval: ctx.config.intervals.scrape, httpMethod: 'POST' },
+        jsonData: {
+          timeInterval: ctx.config.intervals.scrape,
+          httpMethod: 'POST',
+          // Exemplars on the latency panels link to their trace.
+          exemplarTraceIdDestinations: [{ name: 'trace_id', url: d.traceUrl }],
+        },
       },
       {
         name: 'Loki',

@@ -16,12 +16,6 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
     job_name: job,
     static_configs: [{ targets: [target] }],
   });
-  // Optional exporters run under compose profiles; a DNS lookup of a service that is not running
-  // yields no target (rather than a target that is always down).
-  const dnsJob = (job: string, target: string) => {
-    const [host, port] = target.split(':');
-    return { job_name: job, dns_sd_configs: [{ names: [host], type: 'A', port: Number(port) }] };
-  };
   return {
     global: {
       scrape_interval: config.intervals.scrape,
@@ -37,13 +31,21 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
         metrics_path: t.metricsPath,
         authorization: { type: 'Bearer', credentials_file: t.serviceTokenFile },
         static_configs: [{ targets: [...t.service] }],
+        // The service inside the stack (compose profile `app`), found by DNS: no target while it is off.
+        dns_sd_configs: [
+          {
+            names: [t.serviceInStack.split(':')[0]],
+            type: 'A',
+            port: Number(t.serviceInStack.split(':')[1]),
+          },
+        ],
       },
       staticJob(j.prometheus, t.prometheus),
       staticJob(j.alertmanager, t.alertmanager),
       staticJob(j.node, t.node),
       staticJob(j.redis, t.redis),
-      dnsJob(j.postgres, t.postgres),
-      dnsJob(j.mysql, t.mysql),
+      // Static targets: a stopped exporter is `up == 0` (TargetDown), never a target that vanishes.
+      ...t.databaseExporters.map((db) => staticJob(j[db], t[db])),
     ],
   };
 }

@@ -21,6 +21,12 @@ export const external = {
   prometheusConfigReload: 'prometheus_config_last_reload_successful',
   alertmanagerConfigReload: 'alertmanager_config_last_reload_successful',
   redisConnectedClients: 'redis_connected_clients',
+  redisUp: 'redis_up',
+  postgresUp: 'pg_up',
+  mysqlUp: 'mysql_up',
+  alertmanagerNotifications: 'alertmanager_notifications_total',
+  alertmanagerNotificationsFailed: 'alertmanager_notifications_failed_total',
+  prometheusRuleEvaluationFailures: 'prometheus_rule_evaluation_failures_total',
   redisMemoryUsed: 'redis_memory_used_bytes',
 } as const;
 
@@ -71,6 +77,16 @@ export function maxBy(labels: readonly string[], expr: string): string {
  */
 export function aggregate(def: MetricDef, labels: readonly string[], expr: string): string {
   return def.scope === 'cluster' ? maxBy(labels, expr) : sumBy(labels, expr);
+}
+
+/**
+ * Events of a counter in the last `window`, counting a series born within the window with its whole
+ * value (a counter created at its first event starts at 1, and `increase()` alone never sees that
+ * event): `increase()` where the series already existed a window ago, its value where it did not.
+ */
+export function eventsIn(selector: string, window: string): string {
+  const before = `${selector} offset ${window}`;
+  return `((${increase(selector, window)} and ${before}) or (${selector} unless ${before}))`;
 }
 
 /** `(expr) or on() vector(0)`: a panel or rule counting rare things shows 0, not "no data". */
@@ -126,9 +142,14 @@ export function quantile(
   return `histogram_quantile(${num(q)}, ${sumBy(['le', ...by], rate(sel(n.bucket(def), ...matchers), window))})`;
 }
 
-/** The `le` label value a histogram bucket edge is exposed with (the exposition writes numbers plainly). */
+/**
+ * A matcher for one histogram bucket edge that survives Prometheus 3's float normalisation of `le`
+ * (an integer edge `30` is stored as `30.0` there, `30` by Prometheus 2 and by our exposition):
+ * `le=~"30|30\\.0"` for integers, `le="0.5"` otherwise.
+ */
 export function le(edge: number): string {
-  return eq('le', num(edge));
+  const text = num(edge);
+  return Number.isInteger(edge) ? re('le', `${text}|${text}\\.0`) : eq('le', text);
 }
 
 /** `q` as a quantile name: 0.95 → `p95`. */

@@ -8,11 +8,17 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
-import type { Metrics } from '../metrics/setup.ts';
+import type { Metrics } from '../metrics/index.ts';
+import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -40,7 +46,17 @@ export interface AppDeps {
   reportError?: ReportError;
   /** Clock for webhook timestamps and stored times (tests). */
   now?: () => number;
+  /** Grants access to the live view at /monitoring besides the metrics token (the admin session). */
+  authorizeAdmin?: (request: FastifyRequest) => boolean | Promise<boolean>;
+  /** Live view settings beyond config: sampling interval, SLO definitions (`liveSlosFromSpecs(sloSpecs)` from ./live-slos.ts), login redirect. */
+  live?: Pick<
+    LiveViewOptions,
+    'intervalMs' | 'routeSnapshotMs' | 'slos' | 'loginRedirect' | 'alertmanagerTimeoutMs'
+  >;
 }
+
+/** Where the reference service mounts the live view. */
+export const LIVE_VIEW_PATH = '/monitoring';
 
 export interface Service {
   app: FastifyInstance;
@@ -89,7 +105,10 @@ export async function buildService(deps: AppDeps): Promise<Service> {
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // Scrapes and health checks every few seconds would drown the request log.
-      disableRequestLogging: (req) => req.url === config.metrics.path || req.url === '/api/health',
+      disableRequestLogging: (req) =>
+        req.url === config.metrics.path ||
+        req.url === '/api/health' ||
+        req.url?.startsWith(`${LIVE_VIEW_PATH}/`) === true,
     }),
     requestIdHeader: false,
     genReqId: (req) => {
@@ -123,6 +142,19 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   app.get(config.metrics.path, fastifyMetricsEndpoint(metrics.endpoint));
   app.get('/api/health', async () => ({ status: 'ok' }));
+  const authorizeAdmin = deps.authorizeAdmin;
+  const live = createLiveView({
+    ...deps.live,
+    registry: metrics.registry,
+    tokens: config.metrics.tokens,
+    enabled: config.metrics.enabled,
+    http: metrics.http,
+    path: LIVE_VIEW_PATH,
+    title: 'AskProAI live view',
+    alertmanagerUrl: config.alertmanagerUrl,
+    authorize: authorizeAdmin ? (request) => authorizeAdmin(request as FastifyRequest) : undefined,
+  });
+  await app.register(fastifyLiveView(live));
 
   await app.register(webhookRoutes(pipeline, metrics.collector));
   await app.register(bookingRoutes(database, metrics.collector, deps.now));

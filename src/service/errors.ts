@@ -3,8 +3,7 @@
  * and critical ones, a Sentry event tagged with the tenant. Routing every error through here keeps the
  * logs, the metric and the error tracker in agreement.
  */
-import type { Severity } from '../metrics/catalog.ts';
-import type { MetricsCollector } from '../metrics/collector.ts';
+import type { MetricsCollector, Severity } from '../metrics/index.ts';
 import type { Logger } from './logger.ts';
 import type { ErrorTracker } from './sentry.ts';
 

@@ -1,6 +1,6 @@
 /** The one place the service's configuration becomes the metrics library's options. */
 import type { Config } from '../config.ts';
-import type { MetricsOptions } from '../metrics/options.ts';
+import type { MetricsOptions } from '../metrics/index.ts';
 
 export function metricsOptions(config: Pick<Config, 'metrics' | 'redisUrl' | 'timezone'>): MetricsOptions {
   const m = config.metrics;

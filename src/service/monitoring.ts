@@ -21,13 +21,11 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
-import { observePool } from '../metrics/instrument/pool.ts';
-import type { MonitorLogger } from '../metrics/schedule/redis.ts';
-import type { MetricsScheduler } from '../metrics/schedule/scheduler.ts';
-import { type Collection, type CollectionOptions, createCollection } from '../metrics/schedule/setup.ts';
-import type { Metrics } from '../metrics/setup.ts';
-import type { SqlDialect } from '../metrics/sources/sql.ts';
-import type { MetricSource } from '../metrics/sources/types.ts';
+import type { Metrics } from '../metrics/index.ts';
+import { observePool } from '../metrics/instrument/index.ts';
+import type { MetricsScheduler, MonitorLogger } from '../metrics/schedule/index.ts';
+import { type Collection, type CollectionOptions, createCollection } from '../metrics/schedule/index.ts';
+import type { MetricSource, SqlDialect } from '../metrics/sources/index.ts';
 import { metricsOptions } from './metrics-options.ts';
 
 export interface ServiceMonitoringOptions {

@@ -7,10 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { MetricsCollector } from '../metrics/collector.ts';
-import { instrumentWorker, withTimeLimit } from '../metrics/instrument/bullmq.ts';
-import { createMonitorRedis, redisErrorHandler } from '../metrics/schedule/redis.ts';
-import { settleWithin } from '../metrics/timeout.ts';
+import { type MetricsCollector, settleWithin } from '../metrics/index.ts';
+import { instrumentWorker, withTimeLimit } from '../metrics/instrument/index.ts';
+import { createMonitorRedis, redisErrorHandler } from '../metrics/schedule/index.ts';
 import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 

@@ -106,3 +106,14 @@ export function initErrorTracker(
     },
   };
 }
+
+/**
+ * The trace id of the active, sampled Sentry (OpenTelemetry) span, or undefined: the exemplar the
+ * HTTP and webhook duration histograms keep, so a latency panel links to the trace.
+ */
+export function activeTraceId(): string | undefined {
+  const span = Sentry.getActiveSpan();
+  if (span === undefined) return undefined;
+  const context = span.spanContext();
+  return (context.traceFlags & 1) === 1 ? context.traceId : undefined;
+}

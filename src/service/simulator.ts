@@ -69,7 +69,7 @@ export function validateSimulateOptions(o: SimulateOptions): URL {
   try {
     url = new URL(o.url);
   } catch {
-    throw new Error(`--url: expected a URL such as http://127.0.0.1:3000, got ${JSON.stringify(o.url)}`);
+    throw new Error(`--url: expected a URL such as http://127.0.0.1:8080, got ${JSON.stringify(o.url)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error('--url: expected http:// or https://');

@@ -7,9 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
-import { kyselyQueryLogger } from '../metrics/instrument/kysely.ts';
-import { createMetrics, type Metrics } from '../metrics/setup.ts';
-import { buildService } from './app.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { kyselyQueryLogger } from '../metrics/instrument/index.ts';
+import { type AppDeps, buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
@@ -17,7 +17,7 @@ import { metricsOptions } from './metrics-options.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
-import { type ErrorTracker, initErrorTracker } from './sentry.ts';
+import { activeTraceId, type ErrorTracker, initErrorTracker } from './sentry.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
 
 export interface StartOptions {
@@ -29,6 +29,8 @@ export interface StartOptions {
   queue?: Partial<Omit<WebhookQueueOptions, 'redisUrl'>>;
   /** Skip app.listen (in-process tests use app.inject). */
   listen?: boolean;
+  /** Live view settings beyond config (sampling interval, SLO definitions, login redirect). */
+  live?: AppDeps['live'];
 }
 
 export interface RunningService {
@@ -57,7 +59,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const logger = log.logger;
   const tracker = initErrorTracker(config, log.scrubber);
-  const metrics = createMetrics(metricsOptions(config));
+  // With Sentry tracing on, request and webhook durations carry the trace id as an exemplar.
+  const tracing = tracker.enabled && config.sentry.tracesSampleRate > 0;
+  const metrics = createMetrics(metricsOptions(config), tracing ? { traceId: activeTraceId } : {});
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
@@ -79,7 +83,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
     });
     cleanup.push(() => database.close());
 
-    const service = await buildService({ config, metrics, database, logger, secrets, tracker, reportError });
+    const service = await buildService({
+      config,
+      metrics,
+      database,
+      logger,
+      secrets,
+      tracker,
+      reportError,
+      live: options.live,
+    });
     cleanup.push(() => service.app.close());
 
     let queue: WebhookQueue | undefined;

@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait.ts';
 import { createContractTables, insertBookings, insertCompanies } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/askproai.js');
+const BIN = join(ROOT, 'scripts/askproai-dev.js');
 const FIXTURE = fileURLToPath(new URL('./fixtures/instance.ts', import.meta.url));
 
 interface Run {

@@ -192,7 +192,7 @@ describe('token configuration', () => {
   });
 
   test('the service process exits non-zero in production without a token, and says why', async () => {
-    const child = spawn(process.execPath, ['bin/askproai.js', 'serve'], {
+    const child = spawn(process.execPath, ['scripts/askproai-dev.js', 'serve'], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',

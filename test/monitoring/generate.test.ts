@@ -18,7 +18,7 @@ import { checkFiles, generateFiles, paths, writeFiles } from '../../src/monitori
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/askproai.js');
+const CLI = join(ROOT, 'scripts/askproai-dev.js');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -99,7 +99,7 @@ before(async () => {
   const dataDir = await makeTempDir('live-service');
   service = await withFreePort(async (port) => {
     servicePort = port;
-    return spawnProcess(process.execPath, [join(ROOT, 'bin/askproai.js'), 'serve'], {
+    return spawnProcess(process.execPath, [join(ROOT, 'scripts/askproai-dev.js'), 'serve'], {
       name: 'askproai serve',
       cwd: ROOT,
       env: {

@@ -8,17 +8,26 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { paths } from '../../src/monitoring/generate.ts';
-import { alertCases, promtoolTests } from './rule-cases.ts';
+import { monitoringConfig } from '../../src/monitoring/config.ts';
+import { createContext } from '../../src/monitoring/context.ts';
+import { paths, toYaml } from '../../src/monitoring/generate.ts';
+import { alertCases } from '../../src/monitoring/rule-tests/cases.ts';
+import { alertRuleTests, RULE_TESTS_DIR, ruleTestFiles } from '../../src/monitoring/rule-tests/index.ts';
+import { sloRuleGroups } from '../../src/monitoring/slo/rules.ts';
+import { sloSpecs } from '../../src/monitoring/slo/specs.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const at = (p: string) => join(ROOT, p);
 
 /** Runs a tool; resolves with its output and exit code instead of throwing on a non-zero exit. */
-async function tool(cmd: string, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+async function tool(
+  cmd: string,
+  args: string[],
+  timeout = 60_000,
+): Promise<{ code: number; out: string; stdout: string }> {
   try {
-    const { stdout, stderr } = await run(cmd, args, { timeout: 60_000 });
+    const { stdout, stderr } = await run(cmd, args, { timeout });
     return { code: 0, out: stdout + stderr, stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -35,19 +44,29 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A test file that runs outside the repository: its relative rule_files made absolute. */
+function detached(tests: Record<string, unknown>, rules: Record<string, string> = {}): string {
+  const files = (tests.rule_files as string[]).map((f) => rules[f] ?? at(join(RULE_TESTS_DIR, f)));
+  return stringify({ ...tests, rule_files: files });
+}
+
 describe('Prometheus rules', () => {
-  test('promtool check rules accepts both generated rule files', async () => {
-    const r = await tool('promtool', ['check', 'rules', at(paths.recordingRules), at(paths.alertRules)]);
+  test('promtool check rules accepts every generated rule file', async () => {
+    const r = await tool('promtool', [
+      'check',
+      'rules',
+      at(paths.recordingRules),
+      at(paths.alertRules),
+      at(paths.sloRules),
+    ]);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /SUCCESS: 8 rules found/);
+    assert.match(r.out, /SUCCESS: 72 rules found/);
   });
 
-  test('every generated alert has promtool test cases, and all of them pass', async () => {
+  test('every generated alert has promtool test cases', async () => {
     const alertsYaml = parse(await readFile(at(paths.alertRules), 'utf8')) as {
       groups: { name: string; rules: { alert: string }[] }[];
-    };
-    const recordingYaml = parse(await readFile(at(paths.recordingRules), 'utf8')) as {
-      groups: { name: string }[];
     };
     const generated = new Set(alertsYaml.groups.flatMap((g) => g.rules.map((r) => r.alert)));
     const covered = new Set(alertCases.map((c) => c.alert));
@@ -57,19 +76,44 @@ describe('Prometheus rules', () => {
       'alerts without test cases (or cases for no alert)',
     );
 
-    // Recording rules first, so an alert sees the quantile of the same evaluation.
-    const order = [...recordingYaml.groups, ...alertsYaml.groups].map((g) => g.name);
-    const testsFile = join(dir, 'alerts.test.yml');
-    await writeFile(
-      testsFile,
-      stringify(promtoolTests([at(paths.recordingRules), at(paths.alertRules)], order)),
-    );
-    const r = await tool('promtool', ['test', 'rules', testsFile]);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /SUCCESS/);
+    const slo = parse(await readFile(at(paths.sloRules), 'utf8')) as {
+      groups: { rules: { alert?: string }[] }[];
+    };
+    const sloAlerts = new Set(slo.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))));
+    const sloTests = parse(await readFile(at(`${RULE_TESTS_DIR}/slo.test.yml`), 'utf8')) as {
+      tests: { name: string; alert_rule_test: { alertname: string }[] }[];
+    };
+    for (const alert of sloAlerts) {
+      const names = sloTests.tests
+        .filter((t) => t.alert_rule_test.some((a) => a.alertname === alert))
+        .map((t) => t.name.replace(/^[a-z-]+: /, ''));
+      for (const scenario of [
+        'a total outage after an hour of good traffic pages within 5 minutes',
+        'a 2x slow burn opens a ticket and never pages',
+        'errors at 0.9x the budget rate raise nothing',
+        'no traffic at all raises nothing',
+      ]) {
+        assert.ok(names.includes(scenario), `${alert}: no test "${scenario}"`);
+      }
+    }
   });
 
-  test('a broken expectation makes promtool fail (the cases are not vacuous)', async () => {
+  test('the committed tests are what generation produces, and promtool passes them all', async () => {
+    for (const [path, tests] of ruleTestFiles(createContext())) {
+      assert.equal(await readFile(at(path), 'utf8'), toYaml(tests), `${path} is stale`);
+    }
+    // Exactly what ops run, from the repository root, without Node.
+    // promtool evaluates every rule at every step: minutes on a busy machine.
+    const r = await tool(
+      'sh',
+      ['-c', `cd ${JSON.stringify(ROOT)} && promtool test rules ${RULE_TESTS_DIR}/*.yml`],
+      600_000,
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out.match(/SUCCESS/g)?.length, 3, r.out);
+  });
+
+  test('a broken expectation makes promtool fail (the alert cases are not vacuous)', async () => {
     const broken = alertCases.map((c, i) =>
       i === 0
         ? {
@@ -79,30 +123,37 @@ describe('Prometheus rules', () => {
         : c,
     );
     const file = join(dir, 'broken.test.yml');
-    const tests = promtoolTests([at(paths.recordingRules), at(paths.alertRules)], []) as { tests: unknown[] };
-    const first = broken[0]!;
-    await writeFile(
-      file,
-      stringify({
-        ...tests,
-        tests: [
-          {
-            interval: '1m',
-            input_series: first.above,
-            alert_rule_test: [
-              {
-                eval_time: `${first.activeAt + first.forMinutes}m`,
-                alertname: first.alert,
-                exp_alerts: first.expected,
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    await writeFile(file, detached(alertRuleTests(createContext(), broken.slice(0, 1))));
     const r = await tool('promtool', ['test', 'rules', file]);
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.out, /FAILED/);
+  });
+
+  test('SLO rules with a hand-typed burn-rate factor fail the committed SLO tests', async () => {
+    // 20 % of the budget in 1 h instead of 2 %: a factor of 144, so the outage pages late.
+    const config = structuredClone(monitoringConfig);
+    config.slo.alerts[0]!.budgetShare = 0.2;
+    config.slo.outageDetection = '1h';
+    const rules = join(dir, 'slo.yml');
+    await writeFile(rules, toYaml({ groups: sloRuleGroups(createContext(config)) }));
+    const tests = parse(await readFile(at(`${RULE_TESTS_DIR}/slo.test.yml`), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const file = join(dir, 'slo-broken.test.yml');
+    await writeFile(file, detached(tests, { '../rules/slo.yml': rules }));
+    const r = await tool('promtool', ['test', 'rules', file], 600_000);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /a total outage after an hour of good traffic pages within 5 minutes/);
+  });
+
+  test('an objective too low to page a total outage within 5 minutes is refused by name', () => {
+    const ctx = createContext();
+    const spec = { ...sloSpecs[0]!, name: 'lenient', objective: 0.99 };
+    assert.throws(
+      () => sloRuleGroups(ctx, [spec]),
+      /lenient: objective 0\.99 pages a total outage only after/,
+    );
   });
 });
 
@@ -118,7 +169,7 @@ describe('Prometheus configuration', () => {
     await writeFile(file, local);
     const r = await tool('promtool', ['check', 'config', file]);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /2 rule files found/);
+    assert.match(r.out, /3 rule files found/);
   });
 
   test('the entrypoint adds remote_write only when asked, and the result is still valid', async () => {
@@ -165,7 +216,7 @@ describe('Alertmanager configuration', () => {
     const r = await tool('amtool', ['check-config', file]);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /1 inhibit rules/);
-    assert.match(r.out, /2 receivers/);
+    assert.match(r.out, /3 receivers/);
     assert.match(r.out, /1 templates/);
   });
 
@@ -176,6 +227,17 @@ describe('Alertmanager configuration', () => {
     [['alertname=HostDiskFull', 'severity=warning', 'service=host'], 'slack'],
     // An alert without a severity still reaches someone.
     [['alertname=Custom'], 'slack'],
+    // The dead man's switch goes to the heartbeat only.
+    [['alertname=Watchdog', 'severity=none', 'service=monitoring'], 'heartbeat'],
+    // A total outage and an SLO page reach e-mail as well as Slack.
+    [['alertname=AskProAIHighErrorRate', 'severity=critical', 'service=askproai'], 'slack,email'],
+    [
+      ['alertname=AskProAISloBurnApiAvailability', 'severity=critical', 'slo=api-availability'],
+      'slack,email',
+    ],
+    [['alertname=AskProAISloBurnApiAvailability', 'severity=warning', 'slo=api-availability'], 'slack'],
+    // Silence alerts take the business-hours route (delivered only inside its time interval).
+    [['alertname=AskProAINoCalls', 'severity=critical', 'active=business-hours'], 'slack,email'],
   ];
   for (const [labels, receivers] of routes) {
     test(`amtool config routes test: ${labels.join(' ')} → ${receivers}`, async () => {

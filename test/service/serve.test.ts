@@ -15,7 +15,7 @@ import { type LokiSink, type SentrySink, startLokiSink, startSentrySink } from '
 import { waitFor } from '../support/wait.ts';
 import { metric, scrapeUrl, TOKEN } from './helpers.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'askproai.js');
+const BIN = join(import.meta.dirname, '..', '..', 'scripts', 'askproai-dev.js');
 const CALLER = '+4917699887766';
 
 describe('askproai serve', () => {

@@ -9,7 +9,7 @@ import { DEMO_COMPANY } from '../../src/service/demo.ts';
 import { type RunningService, startService } from '../../src/service/start.ts';
 import { metric, scrape, series, testConfig } from './helpers.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'askproai.js');
+const BIN = join(import.meta.dirname, '..', '..', 'scripts', 'askproai-dev.js');
 
 function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

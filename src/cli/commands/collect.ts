@@ -8,12 +8,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
-import { createRegistry } from '../../metrics/registry.ts';
-import { whenReady } from '../../metrics/schedule/redis.ts';
-import { type Collection, createCollection } from '../../metrics/schedule/setup.ts';
-import type { CollectorReport } from '../../metrics/schedule/snapshot.ts';
-import { DEFAULT_SQLITE_PATH, type OpenedDatabase, openDatabase } from '../../metrics/sources/connect.ts';
-import { SourceConfigError } from '../../metrics/sources/types.ts';
+import { createRegistry } from '../../metrics/index.ts';
+import type { CollectorReport } from '../../metrics/schedule/index.ts';
+import { type Collection, createCollection, whenReady } from '../../metrics/schedule/index.ts';
+import {
+  DEFAULT_SQLITE_PATH,
+  type OpenedDatabase,
+  openDatabase,
+  SourceConfigError,
+} from '../../metrics/sources/index.ts';
 import { metricsOptions } from '../../service/metrics-options.ts';
 import { configOrExit } from '../config.ts';
 

@@ -15,14 +15,16 @@ import type { Command } from 'commander';
 import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
-import { catalog, fullName } from '../../metrics/catalog.ts';
-import { redisKeyPrefix } from '../../metrics/defaults.ts';
-import { samplesOf } from '../../metrics/exposition-reader.ts';
-import { fetchExposition, localEndpointUrl } from '../../metrics/schedule/inspect.ts';
-import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
-import { safeErrorMessage } from '../../metrics/schedule/snapshot.ts';
-import { RedisSnapshotStore } from '../../metrics/schedule/store.ts';
-import { DEFAULT_SQLITE_PATH, openDatabase, redactUrl } from '../../metrics/sources/connect.ts';
+import { catalog, fullName, redisKeyPrefix, samplesOf } from '../../metrics/index.ts';
+import {
+  createMonitorRedis,
+  fetchExposition,
+  localEndpointUrl,
+  RedisSnapshotStore,
+  safeErrorMessage,
+  whenReady,
+} from '../../metrics/schedule/index.ts';
+import { DEFAULT_SQLITE_PATH, openDatabase, redactUrl } from '../../metrics/sources/index.ts';
 import { configOrExit } from '../config.ts';
 
 type Verdict = 'OK' | 'FAIL' | 'SKIP';

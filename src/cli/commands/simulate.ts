@@ -1,5 +1,5 @@
 /**
- * `askproai simulate --url http://127.0.0.1:3000 --rate 20 --duration 60 [--slow-share 0.1 --fail-share 0.05]`:
+ * `askproai simulate --url http://127.0.0.1:8080 --rate 20 --duration 60 [--slow-share 0.1 --fail-share 0.05]`:
  * sends signed Retell and Cal.com traffic and API calls to a running service so the dashboards and
  * alerts move. A progress bar on a terminal, plain progress lines otherwise, a summary table at the end.
  * Secrets come from RETELL_API_KEY / CALCOM_WEBHOOK_SECRET, else the documented demo secrets.
@@ -74,7 +74,7 @@ export function register(program: Command): void {
   program
     .command('simulate')
     .description('send realistic signed webhook traffic and API calls to a running service')
-    .option('--url <url>', 'the service to drive (loopback unless --allow-remote)', 'http://127.0.0.1:3000')
+    .option('--url <url>', 'the service to drive (loopback unless --allow-remote)', 'http://127.0.0.1:8080')
     .option('--rate <n>', 'requests per second (1-500)', '20')
     .option('--duration <seconds>', 'how long to run (1-3600)', '60')
     .option('--slow-share <share>', 'share of slow requests (0-1)', '0')

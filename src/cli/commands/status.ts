@@ -7,14 +7,17 @@
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Config } from '../../config.ts';
-import { catalog, fullName } from '../../metrics/catalog.ts';
-import { redisKeyPrefix } from '../../metrics/defaults.ts';
-import { samplesOf } from '../../metrics/exposition-reader.ts';
-import { fetchExposition, localEndpointUrl } from '../../metrics/schedule/inspect.ts';
-import { RedisLeaderLock } from '../../metrics/schedule/lock.ts';
-import { createMonitorRedis, whenReady } from '../../metrics/schedule/redis.ts';
-import { type Snapshot, safeErrorMessage } from '../../metrics/schedule/snapshot.ts';
-import { RedisSnapshotStore } from '../../metrics/schedule/store.ts';
+import { catalog, fullName, redisKeyPrefix, samplesOf } from '../../metrics/index.ts';
+import {
+  createMonitorRedis,
+  fetchExposition,
+  localEndpointUrl,
+  RedisLeaderLock,
+  RedisSnapshotStore,
+  type Snapshot,
+  safeErrorMessage,
+  whenReady,
+} from '../../metrics/schedule/index.ts';
 import { configOrExit } from '../config.ts';
 import { collectorTable, formatDuration, formatTable } from './collect.ts';
 

@@ -3,7 +3,7 @@
  * Per-series label text is rendered once when the series is created, and histogram bucket suffixes
  * once per family, so a scrape is string concatenation and number formatting only.
  */
-import type { AnyFamily, HistogramFamily } from './family.ts';
+import type { AnyFamily, CounterSeries, GaugeSeries, HistogramFamily, HistogramSeries } from './family.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -49,32 +49,43 @@ export function writeFamily(out: string, family: AnyFamily, format: ExpositionFo
   const om = format === 'openmetrics';
   const declared = om ? openMetricsFamilyName(family) : family.name;
   out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
-  const name = family.name;
   if (family.type === 'histogram') {
-    const suffixes = bucketSuffixes(family);
-    const last = suffixes.length - 1;
-    for (const s of family.series.values()) {
-      const open = s.labelText === '' ? '{' : `{${s.labelText},`;
-      const bucketPrefix = `${name}_bucket${open}`;
-      const data = s.store.data;
-      const offset = s.offset;
-      let cum = 0;
-      for (let i = 0; i <= last; i++) {
-        cum += data[offset + i]!;
-        out += bucketPrefix + suffixes[i] + cum + '\n';
-      }
-      const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;
-      out += `${name}_sum${labels}${formatValue(s.sum)}\n${name}_count${labels}${cum}\n`;
-    }
+    for (const s of family.series.values()) out = writeHistogramSeries(out, family, s, om);
     return out;
   }
-  for (const s of family.series.values()) {
-    out +=
-      s.labelText === ''
-        ? `${name} ${formatValue(s.value)}\n`
-        : `${name}{${s.labelText}} ${formatValue(s.value)}\n`;
-  }
+  for (const s of family.series.values()) out = writeValueSeries(out, family.name, s);
   return out;
+}
+
+function writeHistogramSeries(out: string, family: HistogramFamily, s: HistogramSeries, om: boolean): string {
+  const name = family.name;
+  const suffixes = bucketSuffixes(family);
+  const last = suffixes.length - 1;
+  const open = s.labelText === '' ? '{' : `{${s.labelText},`;
+  const bucketPrefix = `${name}_bucket${open}`;
+  const data = s.store.data;
+  const offset = s.offset;
+  let cum = 0;
+  const exemplars = om ? s.exemplars : undefined;
+  for (let i = 0; i <= last; i++) {
+    cum += data[offset + i]!;
+    const e = exemplars?.[i];
+    out +=
+      e === undefined
+        ? bucketPrefix + suffixes[i] + cum + '\n'
+        : `${bucketPrefix}${suffixes[i]}${cum} # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}\n`;
+  }
+  const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;
+  return out + `${name}_sum${labels}${formatValue(s.sum)}\n${name}_count${labels}${cum}\n`;
+}
+
+function writeValueSeries(out: string, name: string, s: CounterSeries | GaugeSeries): string {
+  return (
+    out +
+    (s.labelText === ''
+      ? `${name} ${formatValue(s.value)}\n`
+      : `${name}{${s.labelText}} ${formatValue(s.value)}\n`)
+  );
 }
 
 export function writeFamilies(families: Iterable<AnyFamily>, format: ExpositionFormat): string {
@@ -82,6 +93,72 @@ export function writeFamilies(families: Iterable<AnyFamily>, format: ExpositionF
   for (const f of families) out = writeFamily(out, f, format);
   if (format === 'openmetrics') out += '# EOF\n';
   return out;
+}
+
+export interface SliceOptions {
+  /** The longest stretch of rendering between two yields to the event loop, in ms. Default 2. */
+  sliceMs?: number;
+}
+
+/** Series rendered between two looks at the clock (a histogram series is 16 lines). */
+const CHECK_EVERY = 64;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The same text as `writeFamilies`, rendered in slices: after at most `sliceMs` of rendering (plus
+ * one batch of series) it yields to the event loop with `setImmediate`, so requests and timers run
+ * between slices however large the registry is. Each slice's text is encoded as it is cut, so no
+ * single step later flattens or encodes the whole exposition: the result is the UTF-8 text as a
+ * list of buffers. Series added while a scrape is under way may or may not be included.
+ */
+export async function writeFamiliesSliced(
+  families: Iterable<AnyFamily>,
+  format: ExpositionFormat,
+  options: SliceOptions = {},
+): Promise<Buffer[]> {
+  const sliceMs = options.sliceMs ?? 2;
+  const om = format === 'openmetrics';
+  const chunks: Buffer[] = [];
+  let out = '';
+  let deadline = performance.now() + sliceMs;
+  let sinceCheck = 0;
+  /** True (once per batch of series) when the slice's time is up. */
+  const due = () => {
+    if (++sinceCheck < CHECK_EVERY) return false;
+    sinceCheck = 0;
+    return performance.now() >= deadline;
+  };
+  const cut = async () => {
+    chunks.push(Buffer.from(out, 'utf8'));
+    out = '';
+    await yieldToEventLoop();
+    deadline = performance.now() + sliceMs;
+  };
+  for (const family of families) {
+    // Small families go through the single-shot writer whole.
+    if (family.series.size <= CHECK_EVERY) {
+      out = writeFamily(out, family, format);
+      sinceCheck += family.series.size;
+      if (due()) await cut();
+      continue;
+    }
+    const declared = om ? openMetricsFamilyName(family) : family.name;
+    out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+    if (family.type === 'histogram') {
+      for (const s of family.series.values()) {
+        out = writeHistogramSeries(out, family, s, om);
+        if (due()) await cut();
+      }
+    } else {
+      for (const s of (family as Exclude<AnyFamily, HistogramFamily>).series.values()) {
+        out = writeValueSeries(out, family.name, s);
+        if (due()) await cut();
+      }
+    }
+  }
+  if (om) out += '# EOF\n';
+  chunks.push(Buffer.from(out, 'utf8'));
+  return chunks;
 }
 
 /**

@@ -102,8 +102,32 @@ export class BucketStore {
   }
 }
 
+/** An OpenMetrics exemplar: the trace of one observation, shown beside the bucket it fell into. */
+export interface Exemplar {
+  readonly traceId: string;
+  readonly value: number;
+  /** Unix time in ms. */
+  readonly timeMs: number;
+}
+
+/** A bucket's exemplar is replaced by a newer observation once it is this old (ms). */
+export const EXEMPLAR_REFRESH_MS = 10_000;
+/** W3C / OpenTelemetry trace ids: 32 lowercase hex digits (Sentry's are the same). */
+const TRACE_ID_LENGTH = 32;
+
+function isTraceId(id: string): boolean {
+  if (id.length !== TRACE_ID_LENGTH) return false;
+  for (let i = 0; i < TRACE_ID_LENGTH; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 export class HistogramSeries extends Series {
   sum = 0;
+  /** Exemplars by bucket slot (+Inf last), created by the first observation that carries one. */
+  exemplars: Array<Exemplar | undefined> | undefined = undefined;
   /** Where this series' non-cumulative bucket counts start in `store.data`; the last slot is +Inf. */
   readonly offset: number;
   readonly store: BucketStore;
@@ -128,6 +152,24 @@ export class HistogramSeries extends Series {
     while (i < n && value > bounds[i]!) i++;
     store.data[this.offset + i]!++;
     this.sum += value;
+  }
+  /**
+   * Observes like `observe` and keeps `traceId` as the exemplar of the bucket the value fell into,
+   * unless that bucket has one younger than EXEMPLAR_REFRESH_MS: at most one exemplar per bucket,
+   * refreshed by time. Ids that are not trace ids are not kept.
+   */
+  observeTraced(value: number, traceId: string | undefined, nowMs: number): void {
+    this.observe(value);
+    if (traceId === undefined || typeof value !== 'number' || Number.isNaN(value)) return;
+    const bounds = this.store.bounds;
+    const n = bounds.length;
+    let i = 0;
+    while (i < n && value > bounds[i]!) i++;
+    if (this.exemplars === undefined) this.exemplars = new Array(this.store.stride);
+    const exemplars = this.exemplars;
+    const current = exemplars[i];
+    if (current !== undefined && nowMs - current.timeMs < EXEMPLAR_REFRESH_MS) return;
+    if (isTraceId(traceId)) exemplars[i] = { traceId, value, timeMs: nowMs };
   }
   /** A copy of the non-cumulative bucket counts, +Inf last. */
   get counts(): Float64Array {

@@ -5,7 +5,12 @@
  * from the catalog).
  */
 import { DEFAULTS } from '../defaults.ts';
-import { type ExpositionFormat, writeFamilies } from './exposition.ts';
+import {
+  type ExpositionFormat,
+  type SliceOptions,
+  writeFamilies,
+  writeFamiliesSliced,
+} from './exposition.ts';
 import { type AnyFamily, CounterFamily, type FamilyHooks, GaugeFamily, HistogramFamily } from './family.ts';
 import type { DropReason } from './labels.ts';
 import { aggregationOf, type MetricDef, prefixedName } from './types.ts';
@@ -95,6 +100,15 @@ export class Registry {
   expose(format: ExpositionFormat = 'text'): string {
     this.refresh();
     return writeFamilies(this.families.values(), format);
+  }
+
+  /**
+   * Renders every family, after `refresh()`, in slices that yield to the event loop (see
+   * `writeFamiliesSliced`): the UTF-8 text as a list of buffers. `/api/metrics` serves this.
+   */
+  exposeSliced(format: ExpositionFormat = 'text', options?: SliceOptions): Promise<Buffer[]> {
+    this.refresh();
+    return writeFamiliesSliced(this.families.values(), format, options);
   }
 
   /** Runs the collect hooks (in-memory refresh); a failing hook is reported once and skipped. */

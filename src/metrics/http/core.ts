@@ -40,6 +40,12 @@ export interface HttpMetricsOptions {
   excludePaths?: readonly string[];
   /** Record requests the client aborted, with status 499. Default true. */
   recordAborted?: boolean;
+  /**
+   * The trace id of the request being handled (the active Sentry/OpenTelemetry span), or
+   * undefined. When set, request durations carry it as an OpenMetrics exemplar; when not, the
+   * adapters never look for one (their per-request path is chosen when they are created).
+   */
+  traceId?: () => string | undefined;
 }
 
 export { DEFAULT_EXCLUDED_PATHS };
@@ -71,6 +77,14 @@ export class RouteMetrics {
     const cells = byStatus.get(status) ?? this.statusCells(byStatus, method, status);
     cells.count.value++;
     (cells.duration ?? this.durationCell(cells)).observe(seconds);
+  }
+
+  /** Like `record`, keeping `traceId` as the duration bucket's exemplar (see observeTraced). */
+  recordTraced(method: string, status: number, seconds: number, traceId: string | undefined): void {
+    const byStatus = this.byMethod.get(method) ?? this.methodCells(method);
+    const cells = byStatus.get(status) ?? this.statusCells(byStatus, method, status);
+    cells.count.value++;
+    (cells.duration ?? this.durationCell(cells)).observeTraced(seconds, traceId, Date.now());
   }
 
   /**
@@ -120,8 +134,9 @@ export class HttpMetrics {
   /** Adapters read this once, when they are created: false means they install nothing. */
   readonly enabled: boolean;
   readonly recordAborted: boolean;
+  readonly traceId: (() => string | undefined) | undefined;
   private readonly routes = new Map<string, RouteMetrics | null>();
-  private readonly excluded: ReadonlySet<string>;
+  private readonly excluded: Set<string>;
   private readonly requests: CounterFamily;
   private readonly durations: HistogramFamily;
 
@@ -129,6 +144,7 @@ export class HttpMetrics {
     this.enabled = options.enabled ?? true;
     this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
     this.recordAborted = options.recordAborted ?? true;
+    this.traceId = options.traceId;
     this.requests = registry.counter(catalog.httpRequestsTotal);
     this.durations = registry.histogram(catalog.httpRequestDuration);
   }
@@ -142,6 +158,15 @@ export class HttpMetrics {
       if (this.routes.size < 10_000) this.routes.set(template, handle);
     }
     return handle;
+  }
+
+  /**
+   * Stops recording a route template (or an unmatched path), e.g. the live view's own pages. Call it
+   * before the route is registered or first requested; a handle already handed out keeps recording.
+   */
+  exclude(template: string): void {
+    this.excluded.add(template);
+    this.routes.set(template, null);
   }
 
   /** The shared handle for requests that matched no route. */

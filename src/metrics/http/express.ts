@@ -32,17 +32,38 @@ export function expressMetrics(metrics: HttpMetrics): RequestHandler {
     return handle;
   };
 
-  return function askproaiHttpMetrics(req: Request, res: Response, next: NextFunction) {
+  const handleOf = (req: Request): RouteMetrics | null => {
+    const route = req.route as { path: unknown } | undefined;
+    if (route !== undefined) return routeHandle(route, req.baseUrl);
+    return metrics.isExcludedPath(req.originalUrl) ? null : metrics.unmatched();
+  };
+
+  const traceId = metrics.traceId;
+  if (traceId === undefined) {
+    return function askproaiHttpMetrics(req: Request, res: Response, next: NextFunction) {
+      const start = performance.now();
+      res.on('close', function askproaiRecordRequest() {
+        const finished = res.writableFinished;
+        if (!finished && !metrics.recordAborted) return;
+        const handle = handleOf(req);
+        if (handle === null) return;
+        if (finished) handle.record(req.method, res.statusCode, (performance.now() - start) / 1000);
+        else handle.recordAborted(req.method);
+      });
+      next();
+    };
+  }
+  // Tracing on: the trace id is read while the request's span is active, and kept as an exemplar.
+  return function askproaiTracedHttpMetrics(req: Request, res: Response, next: NextFunction) {
     const start = performance.now();
+    const trace = traceId();
     res.on('close', function askproaiRecordRequest() {
       const finished = res.writableFinished;
       if (!finished && !metrics.recordAborted) return;
-      const route = req.route as { path: unknown } | undefined;
-      let handle: RouteMetrics | null;
-      if (route !== undefined) handle = routeHandle(route, req.baseUrl);
-      else handle = metrics.isExcludedPath(req.originalUrl) ? null : metrics.unmatched();
+      const handle = handleOf(req);
       if (handle === null) return;
-      if (finished) handle.record(req.method, res.statusCode, (performance.now() - start) / 1000);
+      if (finished)
+        handle.recordTraced(req.method, res.statusCode, (performance.now() - start) / 1000, trace);
       else handle.recordAborted(req.method);
     });
     next();

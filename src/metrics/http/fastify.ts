@@ -28,13 +28,25 @@ function append<T>(list: HookList<T>, hook: T): T[] {
   return list === undefined ? [hook] : Array.isArray(list) ? [...list, hook] : [list, hook];
 }
 
-function routeHooks(handle: RouteMetrics, recordAborted: boolean) {
+function routeHooks(
+  handle: RouteMetrics,
+  recordAborted: boolean,
+  traceId: (() => string | undefined) | undefined,
+) {
   const aborted = new WeakSet<FastifyRequest>();
-  const onResponse: onResponseHookHandler = function askproaiRecordRequest(request, reply, done) {
-    if (!recordAborted || !aborted.has(request))
-      handle.record(request.method, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  };
+  const onResponse: onResponseHookHandler =
+    traceId === undefined
+      ? function askproaiRecordRequest(request, reply, done) {
+          if (!recordAborted || !aborted.has(request))
+            handle.record(request.method, reply.statusCode, reply.elapsedTime / 1000);
+          done();
+        }
+      : // Tracing on: the request's span is still the active one in its onResponse hooks.
+        function askproaiRecordTracedRequest(request, reply, done) {
+          if (!recordAborted || !aborted.has(request))
+            handle.recordTraced(request.method, reply.statusCode, reply.elapsedTime / 1000, traceId());
+          done();
+        };
   const onRequestAbort: onRequestAbortHookHandler = function askproaiRecordAbort(request, done) {
     aborted.add(request);
     handle.recordAborted(request.method);
@@ -46,10 +58,11 @@ function routeHooks(handle: RouteMetrics, recordAborted: boolean) {
 async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Promise<void> {
   const metrics = options.metrics;
   if (!metrics.enabled) return;
+  const traceId = metrics.traceId;
   app.addHook('onRoute', (route: RouteOptions) => {
     const handle = metrics.route(route.url);
     if (handle === null) return;
-    const hooks = routeHooks(handle, metrics.recordAborted);
+    const hooks = routeHooks(handle, metrics.recordAborted, metrics.traceId);
     route.onResponse = append(route.onResponse as HookList<onResponseHookHandler>, hooks.onResponse);
     if (metrics.recordAborted) {
       route.onRequestAbort = append(
@@ -66,7 +79,9 @@ async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Pro
       done: HookHandlerDoneFunction,
     ) {
       if (request.is404 && !metrics.isExcludedPath(request.url)) {
-        metrics.unmatched().record(request.method, reply.statusCode, reply.elapsedTime / 1000);
+        const seconds = reply.elapsedTime / 1000;
+        if (traceId === undefined) metrics.unmatched().record(request.method, reply.statusCode, seconds);
+        else metrics.unmatched().recordTraced(request.method, reply.statusCode, seconds, traceId());
       }
       done();
     },

@@ -22,8 +22,11 @@ export function instrumentHandler<
   Res extends ServerResponse = ServerResponse,
 >(metrics: HttpMetrics, handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
   if (!metrics.enabled) return handler;
+  const traceId = metrics.traceId;
   return function askproaiInstrumentedHandler(req, res) {
     const start = performance.now();
+    // Read while the request's span is active (tracing on); the untraced path never looks.
+    const trace = traceId === undefined ? undefined : traceId();
     res.on('close', function askproaiRecordRequest() {
       const template = routes.get(req);
       const finished = res.writableFinished;
@@ -35,8 +38,10 @@ export function instrumentHandler<
             ? null
             : metrics.unmatched();
       if (handle === null) return;
-      if (finished) handle.record(req.method ?? '', res.statusCode, (performance.now() - start) / 1000);
-      else handle.recordAborted(req.method ?? '');
+      const seconds = (performance.now() - start) / 1000;
+      if (!finished) handle.recordAborted(req.method ?? '');
+      else if (traceId === undefined) handle.record(req.method ?? '', res.statusCode, seconds);
+      else handle.recordTraced(req.method ?? '', res.statusCode, seconds, trace);
     });
     handler(req, res);
   };

@@ -12,6 +12,7 @@ export {
   type OpenedDatabase,
   openDatabase,
   parseDatabaseUrl,
+  redactUrl,
 } from './connect.ts';
 export { type DatabaseSourceOptions, databaseSource } from './database.ts';
 export { createDefaultSources, type DefaultSourcesOptions } from './defaults.ts';

@@ -18,17 +18,20 @@ export function apiAlerts(ctx: Context): AlertDef[] {
     summary: `API ${p} response time is above its SLA.`,
     description: `The API ${p} response time of {{ $labels.job }} is ${value2} s over the last ${config.windows.rate} (${severity} above ${num(threshold)} s).`,
   });
+  const errorRate = (severity: 'warning' | 'critical', threshold: number): AlertDef => ({
+    name: 'AskProAIHighErrorRate',
+    severity,
+    service: config.jobs.service,
+    expr: `${r.errorRatio} > ${num(threshold)}`,
+    for: severity === 'critical' ? config.for.outage : config.for.errorRate,
+    summary: 'Too many API requests fail with a server error.',
+    description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} answered 5xx over the last ${config.windows.rate} (${severity} above ${percent(threshold)}%).`,
+  });
   return [
     latency('warning', t.apiLatencyWarningSeconds),
     latency('critical', t.apiLatencyCriticalSeconds),
-    {
-      name: 'AskProAIHighErrorRate',
-      severity: 'warning',
-      service: config.jobs.service,
-      expr: `${r.errorRatio} > ${num(t.errorRatio)}`,
-      for: config.for.errorRate,
-      summary: 'Too many API requests fail with a server error.',
-      description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} answered 5xx over the last ${config.windows.rate} (threshold ${percent(t.errorRatio)}%).`,
-    },
+    errorRate('warning', t.errorRatio),
+    // Most requests failing is an outage: critical, so it reaches e-mail and not only Slack.
+    errorRate('critical', t.errorRatioCritical),
   ];
 }

@@ -1,7 +1,7 @@
 /** Queue SLAs: backlog per queue and jobs that run past the timeout. */
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
-import { aggregate, increase, le, num, sel, sumBy } from '../promql.ts';
+import { aggregate, eventsIn, increase, le, num, sel, sumBy } from '../promql.ts';
 import { type AlertDef, value0 } from './alert.ts';
 
 export function queueAlerts(ctx: Context): AlertDef[] {
@@ -10,7 +10,8 @@ export function queueAlerts(ctx: Context): AlertDef[] {
   const w = config.windows.rate;
   const by = ['job', 'queue'];
   const backlog = aggregate(catalog.queueSize, by, sel(n.of(catalog.queueSize), job));
-  const timeouts = sumBy(by, increase(sel(n.of(catalog.queueJobTimeouts), job), w));
+  // A queue's first timeout creates its series at 1: counted too.
+  const timeouts = sumBy(by, eventsIn(sel(n.of(catalog.queueJobTimeouts), job), w));
   // Jobs that ran longer than the limit: all finished jobs minus those within the limit's bucket.
   const overLimit =
     `${sumBy(by, increase(sel(n.count(catalog.queueJobDuration), job), w))}` +

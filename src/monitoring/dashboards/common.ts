@@ -34,6 +34,8 @@ export const GENERATED_NOTE =
 export interface Query {
   expr: string;
   legend?: string;
+  /** Also fetch the histogram's exemplars (trace ids), drawn as points that link to the trace. */
+  exemplar?: boolean;
 }
 
 /** A threshold step: from `value` upwards the panel turns `color`. */
@@ -69,6 +71,7 @@ function targets(ctx: Context, queries: Query[], instant: boolean): DataqueryBui
       .datasource(datasource(ctx))
       .expr(q.expr)
       .legendFormat(q.legend ?? '__auto');
+    if (q.exemplar && !instant) b.exemplar(true);
     return instant ? b.instant() : b.range();
   });
 }

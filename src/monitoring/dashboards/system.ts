@@ -43,7 +43,7 @@ export function systemDashboard(ctx: Context) {
         title: p95,
         description: `95th percentile of API response time across all instances (${config.windows.rate} window); dashed lines are the warning and critical SLAs.`,
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatency, legend: 'p95' }],
+        queries: [{ expr: r.apiLatency, legend: 'p95', exemplar: true }],
         steps: [
           [t.apiLatencyWarningSeconds, 'orange'],
           [t.apiLatencyCriticalSeconds, 'red'],
@@ -111,7 +111,7 @@ export function systemDashboard(ctx: Context) {
         title: 'p95 response time by endpoint',
         description: 'Route templates, never raw URLs; unrouted requests are left out.',
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}' }],
+        queries: [{ expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}', exemplar: true }],
         steps: [[t.apiLatencyCriticalSeconds, 'red']],
       }),
     )
@@ -157,7 +157,7 @@ export function systemDashboard(ctx: Context) {
         title: 'Webhook processing p95 by provider',
         description: `SLA ${num(t.webhookSeconds)} s.`,
         unit: units.Seconds,
-        queries: [{ expr: r.webhookLatency, legend: '{{provider}}' }],
+        queries: [{ expr: r.webhookLatency, legend: '{{provider}}', exemplar: true }],
         steps: [[t.webhookSeconds, 'red']],
       }),
     )

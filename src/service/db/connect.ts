@@ -4,13 +4,16 @@
  * same Kysely code and migrations serve all three.
  */
 import type { Kysely, KyselyConfig } from 'kysely';
-import { DEFAULT_SQLITE_PATH, openDatabase as openAny } from '../../metrics/sources/connect.ts';
-import type { SqlDialect } from '../../metrics/sources/sql.ts';
+import {
+  DEFAULT_SQLITE_PATH,
+  openDatabase as openAny,
+  type SqlDialect,
+} from '../../metrics/sources/index.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { ServiceTables } from './schema.ts';
 import { seedDemoTenant } from './seed.ts';
 
-export { type DatabaseTarget, parseDatabaseUrl } from '../../metrics/sources/connect.ts';
+export { type DatabaseTarget, parseDatabaseUrl } from '../../metrics/sources/index.ts';
 
 export type DbDialect = SqlDialect;
 export type ServiceDb = Kysely<ServiceTables>;

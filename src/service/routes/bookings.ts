@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { MetricsCollector } from '../../metrics/collector.ts';
+import type { MetricsCollector } from '../../metrics/index.ts';
 import type { ServiceDatabase } from '../db/connect.ts';
 import { newBookingId } from '../webhooks/calcom.ts';
 

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ADMIN_PAGES, type AdminPage } from '../../metrics/catalog.ts';
-import type { MetricsCollector } from '../../metrics/collector.ts';
+import type { MetricsCollector } from '../../metrics/index.ts';
+import { ADMIN_PAGES, type AdminPage } from '../../metrics/index.ts';
 
 export const RUM_BODY_LIMIT = 4096;
 /** Ten minutes: anything longer is a tab left in the background, not a page load. */

@@ -3,8 +3,7 @@
  * only body parser keeps the raw bytes: signatures are computed over exactly what was sent.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebhookProvider } from '../../metrics/catalog.ts';
-import type { MetricsCollector } from '../../metrics/collector.ts';
+import type { MetricsCollector, WebhookProvider } from '../../metrics/index.ts';
 import type { WebhookPipeline } from '../webhooks/pipeline.ts';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;

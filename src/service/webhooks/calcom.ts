@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { BOOKING_SOURCES, type BookingSource, type BookingStatus } from '../../metrics/catalog.ts';
+import { BOOKING_SOURCES, type BookingSource, type BookingStatus } from '../../metrics/index.ts';
 import { CALCOM_SIGNATURE_HEADER, verifyCalcom } from './signature.ts';
 import { type Effects, noEffects, type ProviderSpec, type Trx } from './types.ts';
 

@@ -11,8 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { WebhookProvider, WebhookStatus } from '../../metrics/catalog.ts';
-import type { MetricsCollector } from '../../metrics/collector.ts';
+import type { MetricsCollector, WebhookProvider, WebhookStatus } from '../../metrics/index.ts';
 import type { ServiceDatabase } from '../db/connect.ts';
 import type { ReportError } from '../errors.ts';
 import type { Logger } from '../logger.ts';

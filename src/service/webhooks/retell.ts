@@ -4,7 +4,7 @@
  * `disconnection_reason`; the other events only update the stored call.
  */
 import { z } from 'zod';
-import type { CallStatus } from '../../metrics/catalog.ts';
+import type { CallStatus } from '../../metrics/index.ts';
 import { RETELL_SIGNATURE_HEADER, verifyRetell } from './signature.ts';
 import { type Effects, noEffects, type ProviderSpec, type Trx } from './types.ts';
 

@@ -1,7 +1,7 @@
 /** What a webhook provider module supplies to the shared delivery pipeline. */
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
-import type { BookingSource, BookingStatus, CallStatus, WebhookProvider } from '../../metrics/catalog.ts';
+import type { BookingSource, BookingStatus, CallStatus, WebhookProvider } from '../../metrics/index.ts';
 import type { ServiceDb } from '../db/connect.ts';
 import type { ServiceTables } from '../db/schema.ts';
 import type { SignatureCheck } from './signature.ts';

@@ -1,5 +1,6 @@
 /**
- * `promtool test rules` cases for every generated alert, written by hand: inputs that cross each
+ * `promtool test rules` cases for every generated alert (generated into
+ * observability/prometheus/tests/alerts.test.yml), written by hand: inputs that cross each
  * threshold, inputs that stay below it, and the exact labels and annotations expected. For each
  * alert: silent just before its `for:` expires, firing when it does, silent for the "below" inputs.
  */
@@ -9,7 +10,7 @@ import {
   PAGE_LOAD_BUCKETS,
   QUERY_BUCKETS,
   WEBHOOK_BUCKETS,
-} from '../../src/metrics/catalog.ts';
+} from '../../metrics/catalog.ts';
 
 export interface InputSeries {
   series: string;
@@ -23,6 +24,8 @@ export interface ExpectedAlert {
 
 export interface AlertCase {
   alert: string;
+  /** Sample interval of the inputs (default 1m); activeAt and forMinutes stay in minutes. */
+  interval?: string;
   /** Inputs that make the alert fire. */
   above: InputSeries[];
   /** Minutes after which the expression first holds (0 for gauges, 1 for rates: they need two samples). */
@@ -30,16 +33,22 @@ export interface AlertCase {
   /** The alert's `for:` in minutes. */
   forMinutes: number;
   expected: ExpectedAlert[];
-  /** Inputs close to but below the threshold (or excluded by a selector): nothing fires. */
-  below: InputSeries[];
+  /** Inputs close to but below the threshold (or excluded by a selector): nothing fires; null when
+   * the alert always fires (Watchdog). */
+  below: InputSeries[] | null;
 }
 
-const RUNBOOK = 'https://github.com/askproai/askproai-monitoring/blob/main/docs/runbooks.md';
-const fmt = (labels: Record<string, string>) =>
+export const RUNBOOK = 'https://github.com/askproai/askproai-monitoring/blob/main/docs/runbooks.md';
+export const fmt = (labels: Record<string, string>) =>
   `{${Object.entries(labels)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(',')}}`;
 const APP = { job: 'askproai', instance: 'app-1:3000' };
+const AM = { job: 'alertmanager', instance: 'alertmanager:9093' };
+const PROM = { job: 'prometheus', instance: 'localhost:9090' };
+/** Minutes in a week (the week-over-week alerts compare with `offset 1w`). */
+const WEEK = 7 * 24 * 60;
+const RULE_GROUP = '/etc/prometheus/rules/alerts.yml;askproai.api';
 
 /**
  * Cumulative histogram series growing by `perMinute[edge]` observations per minute in the bucket
@@ -125,7 +134,7 @@ export const alertCases: AlertCase[] = [
     above: [
       counter(
         'askproai_http_requests_total',
-        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        { ...APP, method: 'POST', endpoint: '/api/bookings', status: '500' },
         10,
       ),
       counter(
@@ -141,7 +150,8 @@ export const alertCases: AlertCase[] = [
         exp_labels: { job: 'askproai', severity: 'warning', service: 'askproai' },
         exp_annotations: {
           summary: 'Too many API requests fail with a server error.',
-          description: '10% of the API requests of askproai answered 5xx over the last 5m (threshold 5%).',
+          description:
+            '10% of the API requests of askproai answered 5xx over the last 5m (warning above 5%).',
           runbook_url: `${RUNBOOK}#askproaihigherrorrate`,
         },
       },
@@ -149,7 +159,7 @@ export const alertCases: AlertCase[] = [
     below: [
       counter(
         'askproai_http_requests_total',
-        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        { ...APP, method: 'POST', endpoint: '/api/bookings', status: '500' },
         1,
       ),
       counter(
@@ -162,6 +172,48 @@ export const alertCases: AlertCase[] = [
         'askproai_http_requests_total',
         { ...APP, method: 'GET', endpoint: 'unmatched', status: '404' },
         500,
+      ),
+      // The demo endpoints fail on purpose: never an alert.
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        500,
+      ),
+    ],
+  },
+  {
+    alert: 'AskProAIHighErrorRate',
+    // A total outage: every request fails. Critical after 2m (e-mail), warning after 5m.
+    above: [
+      {
+        series: `askproai_http_requests_total${fmt({ ...APP, method: 'POST', endpoint: '/api/bookings', status: '500' })}`,
+        // Born at 1 by the first failure: the alert still sees every one after it.
+        values: '_x2 1+20x40',
+      },
+    ],
+    activeAt: 3,
+    forMinutes: 2,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Too many API requests fail with a server error.',
+          description:
+            '100% of the API requests of askproai answered 5xx over the last 5m (critical above 50%).',
+          runbook_url: `${RUNBOOK}#askproaihigherrorrate`,
+        },
+      },
+    ],
+    // 4 % failing, from a series born at 1: neither level.
+    below: [
+      {
+        series: `askproai_http_requests_total${fmt({ ...APP, method: 'POST', endpoint: '/api/bookings', status: '500' })}`,
+        values: '_x2 1+4x40',
+      },
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'POST', endpoint: '/api/bookings', status: '201' },
+        96,
       ),
     ],
   },
@@ -563,33 +615,389 @@ export const alertCases: AlertCase[] = [
       ),
     ],
   },
+  {
+    alert: 'AskProAIWebhooksRejected',
+    // Every Retell delivery fails the signature check (a rotated secret). The series do not exist
+    // before the first delivery: the service pre-creates them at 0 on start.
+    above: [
+      {
+        series: `askproai_webhooks_total${fmt({ ...APP, provider: 'retell', event: 'call_ended', status: 'rejected' })}`,
+        values: '_x2 0+10x40',
+      },
+      {
+        series: `askproai_webhooks_total${fmt({ ...APP, provider: 'retell', event: 'call_ended', status: 'processed' })}`,
+        values: '_x2 0x40',
+      },
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'processed' },
+        10,
+      ),
+    ],
+    activeAt: 3,
+    forMinutes: 3,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', provider: 'retell', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'A provider’s webhook deliveries are rejected (signature check fails).',
+          description:
+            '100% of the retell deliveries in the last 5m failed the signature check (threshold 50%): the secret was probably rotated on one side only.',
+          runbook_url: `${RUNBOOK}#askproaiwebhooksrejected`,
+        },
+      },
+    ],
+    // A few forged or broken deliveries among many good ones.
+    below: [
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'retell', event: 'call_ended', status: 'rejected' },
+        1,
+      ),
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'retell', event: 'call_ended', status: 'processed' },
+        10,
+      ),
+    ],
+  },
+  {
+    alert: 'AskProAIWebhooksFailing',
+    above: [
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'failed' },
+        8,
+      ),
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'processed' },
+        2,
+      ),
+    ],
+    activeAt: 1,
+    forMinutes: 3,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', provider: 'calcom', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'A provider’s webhook deliveries fail to process.',
+          description:
+            '80% of the calcom deliveries in the last 5m failed while being applied (threshold 50%).',
+          runbook_url: `${RUNBOOK}#askproaiwebhooksfailing`,
+        },
+      },
+    ],
+    below: [
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'failed' },
+        1,
+      ),
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'processed' },
+        9,
+      ),
+    ],
+  },
+  {
+    alert: 'AskProAINoCalls',
+    // The service is up and no call series exists at all (no call since the start).
+    above: [gauge('up', APP, 1)],
+    activeAt: 0,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { severity: 'critical', service: 'askproai', active: 'business-hours' },
+        exp_annotations: {
+          summary: 'No calls during business hours.',
+          description:
+            "No calls were recorded in the last 30m while the service is up. Check the provider's dashboard and the webhook endpoint.",
+          runbook_url: `${RUNBOOK}#askproainocalls`,
+        },
+      },
+    ],
+    below: [
+      gauge('up', APP, 1),
+      counter('askproai_calls_total', { ...APP, status: 'completed', company: 'cmp_1' }, 1),
+    ],
+  },
+  {
+    alert: 'AskProAINoBookings',
+    // Bookings stopped: the counter is flat.
+    above: [
+      gauge('up', APP, 1),
+      gauge('askproai_bookings_total', { ...APP, status: 'confirmed', source: 'phone' }, 12),
+    ],
+    activeAt: 0,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { severity: 'critical', service: 'askproai', active: 'business-hours' },
+        exp_annotations: {
+          summary: 'No bookings during business hours.',
+          description:
+            "No bookings were recorded in the last 30m while the service is up. Check the provider's dashboard and the webhook endpoint.",
+          runbook_url: `${RUNBOOK}#askproainobookings`,
+        },
+      },
+    ],
+    // The service is down: TargetDown speaks, not this alert.
+    below: [
+      gauge('up', APP, 0),
+      gauge('askproai_bookings_total', { ...APP, status: 'confirmed', source: 'phone' }, 12),
+    ],
+  },
+  {
+    alert: 'AskProAICallsDropped',
+    interval: '10m',
+    // 100 calls a minute for a week and an hour, then 10 a minute (samples every 10 minutes): from 40
+    // minutes into the second hour this hour has fewer than half of the same hour last week; with
+    // evaluations every 10 minutes the 15m for: has passed 20 minutes later.
+    above: [
+      {
+        series: `askproai_calls_total${fmt({ ...APP, status: 'completed', company: 'cmp_1' })}`,
+        values: `0+1000x${(WEEK + 60) / 10} ${(WEEK + 60) * 100 + 100}+100x12`,
+      },
+    ],
+    activeAt: WEEK + 60 + 40,
+    forMinutes: 20,
+    expected: [
+      {
+        exp_labels: { severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Far fewer calls than at the same hour last week.',
+          description:
+            '600 calls in the last 1h: less than 1/2 of the same hour last week (compared only when last week had at least 20).',
+          runbook_url: `${RUNBOOK}#askproaicallsdropped`,
+        },
+      },
+    ],
+    // 60 a minute is less, but not below half of last week.
+    below: [
+      {
+        series: `askproai_calls_total${fmt({ ...APP, status: 'completed', company: 'cmp_1' })}`,
+        values: `0+1000x${(WEEK + 60) / 10} ${(WEEK + 60) * 100 + 600}+600x24`,
+      },
+    ],
+  },
+  {
+    alert: 'AskProAIBookingsDropped',
+    interval: '10m',
+    above: [
+      {
+        series: `askproai_bookings_total${fmt({ ...APP, status: 'confirmed', source: 'phone' })}`,
+        values: `0+1000x${(WEEK + 60) / 10} ${(WEEK + 60) * 100 + 100}+100x12`,
+      },
+    ],
+    activeAt: WEEK + 60 + 40,
+    forMinutes: 20,
+    expected: [
+      {
+        exp_labels: { severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Far fewer bookings than at the same hour last week.',
+          description:
+            '600 bookings in the last 1h: less than 1/2 of the same hour last week (compared only when last week had at least 20).',
+          runbook_url: `${RUNBOOK}#askproaibookingsdropped`,
+        },
+      },
+    ],
+    // Last week was too quiet to compare (15 in the hour): nothing, even though this week has none.
+    below: [
+      {
+        series: `askproai_bookings_total${fmt({ ...APP, status: 'confirmed', source: 'phone' })}`,
+        values: `0+2.5x${(WEEK + 60) / 10} ${(WEEK + 60) * 0.25}+0x24`,
+      },
+    ],
+  },
+  {
+    alert: 'Watchdog',
+    above: [],
+    activeAt: 0,
+    forMinutes: 0,
+    expected: [
+      {
+        exp_labels: { severity: 'none', service: 'monitoring' },
+        exp_annotations: {
+          summary: 'The alerting pipeline is alive.',
+          description:
+            'This alert always fires. It is sent to the dead man’s switch; if the heartbeats stop arriving there, Prometheus or Alertmanager is down.',
+          runbook_url: `${RUNBOOK}#watchdog`,
+        },
+      },
+    ],
+    below: null,
+  },
+  {
+    alert: 'AlertmanagerNotificationsFailing',
+    above: [
+      counter('alertmanager_notifications_total', { ...AM, integration: 'slack' }, 10),
+      counter('alertmanager_notifications_failed_total', { ...AM, integration: 'slack' }, 5),
+      counter('alertmanager_notifications_total', { ...AM, integration: 'email' }, 10),
+      counter('alertmanager_notifications_failed_total', { ...AM, integration: 'email' }, 0),
+    ],
+    activeAt: 1,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { ...AM, integration: 'slack', severity: 'critical', service: 'alertmanager' },
+        exp_annotations: {
+          summary: 'Alertmanager fails to deliver notifications.',
+          description:
+            '50% of the slack notifications of alertmanager:9093 failed over the last 5m: alerts may not reach anyone through that channel.',
+          runbook_url: `${RUNBOOK}#alertmanagernotificationsfailing`,
+        },
+      },
+    ],
+    below: [
+      counter('alertmanager_notifications_total', { ...AM, integration: 'slack' }, 1000),
+      counter('alertmanager_notifications_failed_total', { ...AM, integration: 'slack' }, 5),
+    ],
+  },
+  {
+    alert: 'PrometheusRuleEvaluationFailures',
+    // Failing on every evaluation from minute 2; the series is born at 1 by the first failure.
+    above: [
+      {
+        series: `prometheus_rule_evaluation_failures_total${fmt({ ...PROM, rule_group: RULE_GROUP })}`,
+        values: '_x2 1+1x40',
+      },
+    ],
+    activeAt: 2,
+    forMinutes: 5,
+    expected: [
+      {
+        exp_labels: { ...PROM, rule_group: RULE_GROUP, severity: 'critical', service: 'prometheus' },
+        exp_annotations: {
+          summary: 'Prometheus fails to evaluate rules.',
+          description: `5 evaluations of rule group ${RULE_GROUP} failed in the last 5m: its alerts cannot fire and its recorded series have gaps.`,
+          runbook_url: `${RUNBOOK}#prometheusruleevaluationfailures`,
+        },
+      },
+    ],
+    below: [counter('prometheus_rule_evaluation_failures_total', { ...PROM, rule_group: RULE_GROUP }, 0)],
+  },
+  {
+    alert: 'AskProAIMetricsCollectorNeverSucceeded',
+    // The database collector runs every minute and fails every time: no last-success series at all.
+    above: [
+      gauge('askproai_metrics_collection_duration_seconds', { ...APP, collector: 'database' }, 0.01),
+      counter('askproai_metrics_collection_errors_total', { ...APP, collector: 'database' }, 1),
+    ],
+    activeAt: 1,
+    forMinutes: 10,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', collector: 'database', severity: 'warning', service: 'askproai' },
+        exp_annotations: {
+          summary: 'A scheduled metrics collector has failed on every run since the service started.',
+          description:
+            'Collector database has run and failed on every run without a single success: its gauges have never had a value.',
+          runbook_url: `${RUNBOOK}#askproaimetricscollectorneversucceeded`,
+        },
+      },
+    ],
+    // It failed, then succeeded once: the staleness alert covers it from there.
+    below: [
+      gauge('askproai_metrics_collection_duration_seconds', { ...APP, collector: 'database' }, 0.01),
+      counter('askproai_metrics_collection_errors_total', { ...APP, collector: 'database' }, 1),
+      gauge(
+        'askproai_metrics_collection_last_success_timestamp_seconds',
+        { ...APP, collector: 'database' },
+        60,
+      ),
+    ],
+  },
+  {
+    alert: 'AskProAIMetricsLabelOverflow',
+    // The first two folded recordings create the series at 2: they count.
+    above: [
+      {
+        series: `askproai_metrics_label_overflow_total${fmt({ ...APP, metric: 'askproai_calls_total' })}`,
+        values: '_x3 2x40',
+      },
+    ],
+    activeAt: 3,
+    forMinutes: 0,
+    expected: [
+      {
+        exp_labels: {
+          job: 'askproai',
+          metric: 'askproai_calls_total',
+          severity: 'warning',
+          service: 'askproai',
+        },
+        exp_annotations: {
+          summary: 'A metric reached its label-set cap; new label sets fold into __overflow__.',
+          description:
+            '2 recordings of askproai_calls_total were folded into its __overflow__ series in the last 15m: a label took unexpected values (an id or URL?) or the cap is too small.',
+          runbook_url: `${RUNBOOK}#askproaimetricslabeloverflow`,
+        },
+      },
+    ],
+    below: [gauge('askproai_metrics_label_overflow_total', { ...APP, metric: 'askproai_calls_total' }, 0)],
+  },
+  {
+    alert: 'AskProAIQueueJobTimeout',
+    // The queue's first timeout after a restart: the series is born at 1 and never grows.
+    above: [
+      { series: `askproai_queue_job_timeouts_total${fmt({ ...APP, queue: 'emails' })}`, values: '_x2 1x40' },
+    ],
+    activeAt: 2,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', queue: 'emails', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'Queue jobs run longer than 30 s.',
+          description: '1 jobs of queue emails ran past 30 s in the last 5m.',
+          runbook_url: `${RUNBOOK}#askproaiqueuejobtimeout`,
+        },
+      },
+    ],
+    below: [gauge('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 0)],
+  },
+  {
+    alert: 'RedisDown',
+    above: [gauge('redis_up', { job: 'redis', instance: 'redis-exporter:9121' }, 0)],
+    activeAt: 0,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'redis', instance: 'redis-exporter:9121', severity: 'critical', service: 'redis' },
+        exp_annotations: {
+          summary: 'Redis is down (its exporter cannot reach it).',
+          description:
+            "The redis exporter redis-exporter:9121 cannot connect to Redis: the service's queues, sessions or data are unavailable.",
+          runbook_url: `${RUNBOOK}#redisdown`,
+        },
+      },
+    ],
+    below: [gauge('redis_up', { job: 'redis', instance: 'redis-exporter:9121' }, 1)],
+  },
+  {
+    alert: 'MysqlDown',
+    above: [gauge('mysql_up', { job: 'mysql', instance: 'mysqld-exporter:9104' }, 0)],
+    activeAt: 0,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: {
+          job: 'mysql',
+          instance: 'mysqld-exporter:9104',
+          severity: 'critical',
+          service: 'mysql',
+        },
+        exp_annotations: {
+          summary: 'MySQL/MariaDB is down (its exporter cannot reach it).',
+          description:
+            "The mysql exporter mysqld-exporter:9104 cannot connect to MySQL/MariaDB: the service's queues, sessions or data are unavailable.",
+          runbook_url: `${RUNBOOK}#mysqldown`,
+        },
+      },
+    ],
+    below: [gauge('mysql_up', { job: 'mysql', instance: 'mysqld-exporter:9104' }, 1)],
+  },
 ];
-
-/** The `promtool test rules` file for `ruleFiles` (absolute paths of the generated rule files). */
-export function promtoolTests(ruleFiles: string[], groupOrder: string[]): Record<string, unknown> {
-  const tests = alertCases.flatMap((c) => {
-    const fireAt = c.activeAt + c.forMinutes;
-    const late = fireAt + 1;
-    return [
-      {
-        name: `${c.alert}: fires above the threshold once for: has passed`,
-        interval: '1m',
-        input_series: c.above,
-        alert_rule_test: [
-          { eval_time: `${fireAt - 1}m`, alertname: c.alert, exp_alerts: [] },
-          { eval_time: `${fireAt}m`, alertname: c.alert, exp_alerts: c.expected },
-        ],
-      },
-      {
-        name: `${c.alert}: stays silent below the threshold`,
-        interval: '1m',
-        input_series: c.below,
-        alert_rule_test: [
-          { eval_time: `${fireAt}m`, alertname: c.alert, exp_alerts: [] },
-          { eval_time: `${late + 10}m`, alertname: c.alert, exp_alerts: [] },
-        ],
-      },
-    ];
-  });
-  return { rule_files: ruleFiles, evaluation_interval: '1m', group_eval_order: groupOrder, tests };
-}

@@ -1,0 +1,78 @@
+/**
+ * Paired-round statistics: the median of per-round differences with a bootstrap 95% interval
+ * (percentile method, rounds resampled jointly so ratios between variants keep their pairing).
+ */
+import { median } from './stats.ts';
+
+/** A small seeded PRNG (mulberry32), so a rerun on the same figures gives the same interval. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Interval {
+  /** The statistic on the rounds as measured. */
+  value: number;
+  low: number;
+  high: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))));
+  return sorted[i]!;
+}
+
+/**
+ * Bootstrap 95% intervals of several statistics computed from the same resampled rounds.
+ * `series` maps a name to its per-round values (all the same length); `stats` maps a name to a
+ * function of the resampled series.
+ */
+export function bootstrap(
+  series: Record<string, readonly number[]>,
+  stats: Record<string, (s: Record<string, number[]>) => number>,
+  iterations = 10_000,
+  seed = 12,
+): Record<string, Interval> {
+  const names = Object.keys(series);
+  const n = series[names[0]!]!.length;
+  const random = prng(seed);
+  const draws: Record<string, number[]> = {};
+  for (const k of Object.keys(stats)) draws[k] = [];
+  const sample: Record<string, number[]> = {};
+  for (const name of names) sample[name] = new Array(n);
+  for (let it = 0; it < iterations; it++) {
+    for (let j = 0; j < n; j++) {
+      const pickIndex = Math.floor(random() * n);
+      for (const name of names) sample[name]![j] = series[name]![pickIndex]!;
+    }
+    for (const [k, f] of Object.entries(stats)) draws[k]!.push(f(sample));
+  }
+  const out: Record<string, Interval> = {};
+  const original: Record<string, number[]> = {};
+  for (const name of names) original[name] = [...series[name]!];
+  for (const [k, f] of Object.entries(stats)) {
+    const sorted = draws[k]!.filter(Number.isFinite).sort((a, b) => a - b);
+    out[k] = { value: f(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
+  }
+  return out;
+}
+
+export const medianOf = (name: string) => (s: Record<string, number[]>) => median(s[name]!);
+
+/**
+ * The verdict on "at most `target`" for an interval: a figure whose interval is wider than the
+ * target cannot resolve it; otherwise pass when the whole interval is at or below the target and
+ * fail when the whole interval is above it.
+ */
+export function verdictAtMost(i: Interval, target: number): 'pass' | 'FAIL' | 'unresolved' {
+  if (i.high - i.low > target) return 'unresolved';
+  if (i.high <= target) return 'pass';
+  if (i.low > target) return 'FAIL';
+  return 'unresolved';
+}

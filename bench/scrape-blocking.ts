@@ -1,0 +1,108 @@
+/**
+ * Scrapes that never block: each variant's server (bench/servers/scrape-server.ts) holds 10k
+ * histogram series and is scraped back to back (gzip, as Prometheus asks) while four clients call
+ * /api/health in a loop. Reported per variant: the event loop's longest block (monitorEventLoopDelay
+ * in the server), the p99 and max latency of the health checks, and the median time of a scrape.
+ * Variants alternate over rounds in one run; medians over rounds.
+ *
+ * Run: `BENCH_MODE=quick node --import tsx bench/scrape-blocking.ts`
+ */
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { log, pick, writeResult } from './lib/output.ts';
+import { type Server, startServer, stopServer } from './lib/proc.ts';
+import { median, round } from './lib/stats.ts';
+
+const VARIANTS = ['sliced', 'single', 'prom-client'] as const;
+const SERIES = 10_000;
+const roundSeconds = pick(3, 5);
+const rounds = pick(2, 4);
+
+function get(port: number, path: string, gzip = false): Promise<{ ms: number; body: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: gzip ? { 'accept-encoding': 'gzip' } : {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ ms: performance.now() - t0, body: Buffer.concat(chunks).toString('latin1') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}
+
+async function measure(server: Server) {
+  await get(server.port, '/__bench/loop');
+  const until = performance.now() + roundSeconds * 1000;
+  const scrapes: number[] = [];
+  const health: number[] = [];
+  const scraper = async () => {
+    while (performance.now() < until) scrapes.push((await get(server.port, '/api/metrics', true)).ms);
+  };
+  const checker = async () => {
+    while (performance.now() < until) health.push((await get(server.port, '/api/health')).ms);
+  };
+  await Promise.all([scraper(), checker(), checker(), checker(), checker()]);
+  const loop = JSON.parse((await get(server.port, '/__bench/loop')).body) as { maxMs: number };
+  return {
+    loopMaxMs: loop.maxMs,
+    healthP99Ms: percentile(health, 0.99),
+    healthMaxMs: Math.max(...health),
+    scrapeMs: median(scrapes),
+    scrapes: scrapes.length,
+    healthChecks: health.length,
+  };
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const servers = new Map<string, Server>();
+try {
+  for (const v of VARIANTS) {
+    servers.set(v, await startServer(v, `${here}servers/scrape-server.ts`, v, null, [String(SERIES)]));
+  }
+  for (const v of VARIANTS) await get(servers.get(v)!.port, '/api/metrics', true);
+  const results: Record<string, Array<Awaited<ReturnType<typeof measure>>>> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const v = VARIANTS[(k + r) % VARIANTS.length]!;
+      const m = await measure(servers.get(v)!);
+      results[v] = [...(results[v] ?? []), m];
+      log(`scrape-blocking round ${r + 1}/${rounds}: ${v} ${JSON.stringify(m)}`);
+    }
+  }
+  const summary = Object.fromEntries(
+    VARIANTS.map((v) => {
+      const rs = results[v]!;
+      const med = (f: (x: (typeof rs)[number]) => number) => round(median(rs.map(f)), 2);
+      return [
+        v,
+        {
+          loopMaxMs: med((x) => x.loopMaxMs),
+          healthP99Ms: med((x) => x.healthP99Ms),
+          healthMaxMs: med((x) => x.healthMaxMs),
+          scrapeMs: med((x) => x.scrapeMs),
+          rounds: rs.map((x) => ({
+            ...x,
+            loopMaxMs: round(x.loopMaxMs, 2),
+            healthP99Ms: round(x.healthP99Ms, 2),
+            healthMaxMs: round(x.healthMaxMs, 2),
+            scrapeMs: round(x.scrapeMs, 2),
+          })),
+        },
+      ];
+    }),
+  );
+  writeResult('scrape-blocking', { series: SERIES, rounds, roundSeconds, healthClients: 4, ...summary });
+} finally {
+  await Promise.all([...servers.values()].map(stopServer));
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { catalog } from '../../src/metrics/catalog.ts';
+import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
+import type { Registry } from '../../src/metrics/core/registry.ts';
+import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
+
+const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** A registry with `n` HTTP histogram series and as many counter series. */
+function bigRegistry(n: number): Registry {
+  const registry = createRegistry({ maxSeries: n + 10 });
+  const durations = registry.histogram(catalog.httpRequestDuration);
+  const requests = registry.counter(catalog.httpRequestsTotal);
+  for (let i = 0; i < n; i++) {
+    durations.with3('GET', `/api/v1/companies/cmp_${i}/bookings/:id`, 200).observe((i % 97) / 100);
+    requests.with3('POST', `/api/v1/companies/cmp_${i}/calls`, 201).inc(i);
+  }
+  return registry;
+}
+
+/** Counts event-loop turns (setImmediate callbacks) while `work` runs. */
+async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const spin = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const result = await work();
+  running = false;
+  return { result, turns };
+}
+
+describe('sliced exposition', () => {
+  test('renders the same text as the single-shot writer, in both formats', async () => {
+    const registry = bigRegistry(3000);
+    for (const format of ['text', 'openmetrics'] as const) {
+      const chunks = await registry.exposeSliced(format, { sliceMs: 0 });
+      assert.equal(Buffer.concat(chunks).toString('utf8'), registry.expose(format));
+    }
+  });
+
+  test('yields to the event loop between slices, however large the registry', async () => {
+    const registry = bigRegistry(3000);
+    const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
+    // A slice ends after every 64 series once its time is up (at once with sliceMs 0): 6000 series.
+    assert.ok(result.length >= 6000 / 64, `${result.length} slices`);
+    assert.ok(turns >= result.length - 1, `${turns} event-loop turns for ${result.length} slices`);
+    // The single-shot writer never lets the event loop run.
+    const single = await turnsDuring(async () => registry.expose('text'));
+    assert.equal(single.turns, 0);
+  });
+
+  test('a small registry renders in one slice', async () => {
+    const registry = createRegistry();
+    registry.counter(catalog.bookingsTotal).with2('confirmed', 'phone').inc();
+    const chunks = await writeFamiliesSliced(registry.all(), 'text', { sliceMs: 0 });
+    assert.equal(chunks.length, 1);
+  });
+
+  test('concurrent scrapes share one rendering; a later scrape renders again', async () => {
+    const registry = bigRegistry(500);
+    let renders = 0;
+    const endpoint = createMetricsEndpoint({
+      registry,
+      tokens: [TOKEN],
+      render: (format) => {
+        renders++;
+        return registry.exposeSliced(format, { sliceMs: 0 });
+      },
+    });
+    const headers = { ...auth, 'accept-encoding': 'gzip' };
+    const [a, b] = await Promise.all([endpoint({ headers }), endpoint({ headers })]);
+    assert.equal(renders, 1);
+    assert.equal(a.status, 200);
+    assert.deepEqual(a.body, b.body);
+    assert.equal(gunzipSync(a.body).toString(), registry.expose('text'));
+    // Different formats are different renderings, and nothing is kept after a scrape is served.
+    await Promise.all([
+      endpoint({ headers }),
+      endpoint({ headers: { ...auth, accept: 'application/openmetrics-text' } }),
+    ]);
+    assert.equal(renders, 3);
+    await endpoint({ headers: auth });
+    assert.equal(renders, 4);
+  });
+
+  test('gzip runs off the event loop: timers fire while a large exposition is compressed', async () => {
+    const registry = bigRegistry(3000);
+    // Rendered single-shot here, so every event-loop turn below happens during compression.
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN], render: (f) => registry.expose(f) });
+    const { result, turns } = await turnsDuring(() =>
+      endpoint({ headers: { ...auth, 'accept-encoding': 'gzip' } }),
+    );
+    assert.equal(result.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(result.body).toString(), registry.expose('text'));
+    assert.ok(turns > 0);
+  });
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+test('latency panels fetch exemplars and the Prometheus datasource links their trace id', () => {
+  const dashboard = JSON.parse(read('observability/grafana/dashboards/askproai-system.json')) as {
+    panels: Array<{ title: string; targets?: Array<{ expr: string; exemplar?: boolean }> }>;
+  };
+  const withExemplars = dashboard.panels.filter((p) => p.targets?.some((t) => t.exemplar === true));
+  assert.deepEqual(
+    withExemplars.map((p) => p.title).sort(),
+    ['API Response Time (p95)', 'Webhook processing p95 by provider', 'p95 response time by endpoint'].sort(),
+  );
+  for (const p of withExemplars)
+    for (const t of p.targets!) assert.match(t.expr, /_bucket/, `${p.title} queries a histogram`);
+  const ds = parse(read('observability/grafana/provisioning/datasources/datasources.yml')) as {
+    datasources: Array<{
+      type: string;
+      jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; url: string }> };
+    }>;
+  };
+  const prometheus = ds.datasources.find((d) => d.type === 'prometheus')!;
+  const [link] = prometheus.jsonData!.exemplarTraceIdDestinations!;
+  assert.equal(link!.name, 'trace_id');
+  assert.match(link!.url, /\$\{__value\.raw\}/);
+});
+
+test('the compose files start Prometheus with exemplar storage', () => {
+  for (const file of ['docker-compose.observability.yml', 'docker-compose.observability.dev.yml']) {
+    const compose = parse(read(file)) as { services: { prometheus: { command: string[] } } };
+    assert.ok(compose.services.prometheus.command.includes('--enable-feature=exemplar-storage'), file);
+  }
+});
