@@ -27,7 +27,33 @@ const PLACEHOLDER_TOKENS = new Set([
 /** APP_TIMEZONE's default; the generated business-hours alerting uses the same zone. */
 export const DEFAULT_APP_TIMEZONE: string = DEFAULTS.timezone;
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
-const TOKEN_HINT =
+
+/** True for a host name or address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Why a secret is too weak for a reachable service, or null: shorter than 32 characters, one repeated
+ * character, or a known placeholder. The message names the variable, never the value.
+ */
+export function weakSecretReason(value: string): string | null {
+  if (PLACEHOLDER_TOKENS.has(value.toLowerCase())) return 'is a documentation placeholder, not a secret';
+  if (value.length < MIN_PRODUCTION_TOKEN_LENGTH)
+    return `must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters (got ${value.length})`;
+  if ([...value].every((c) => c === value[0])) return 'is one character repeated, not a secret';
+  return null;
+}
+
+/**
+ * Development defaults (demo webhook secrets, generated tokens) are allowed only here: outside
+ * production and listening on loopback, where nobody else can reach them.
+ */
+export function allowsDevelopmentDefaults(config: Pick<Config, 'env' | 'host'>): boolean {
+  return config.env !== 'production' && isLoopbackHost(config.host);
+}
+export const TOKEN_HINT =
   "generate one with: node -e \"console.log(require('node:crypto').randomBytes(32).toString('hex'))\"";
 
 const bool = (fallback: boolean) =>
@@ -134,6 +160,8 @@ const EnvSchema = z.object({
 
   RETELL_API_KEY: str(),
   CALCOM_WEBHOOK_SECRET: str(),
+  SESSION_SECRET: str(),
+  TRUST_PROXY: bool(false),
 
   SENTRY_DSN: str(),
   SENTRY_LARAVEL_DSN: str(),
@@ -175,6 +203,10 @@ export interface Config {
   alertmanagerUrl: string | undefined;
   retellApiKey: string | undefined;
   calcomWebhookSecret: string | undefined;
+  /** Signs admin session cookies (the service checks it at start; see service/secrets.ts). Never log it. */
+  sessionSecret: string | undefined;
+  /** Trust X-Forwarded-* from a TLS-terminating proxy (session cookies are `Secure` behind it). */
+  trustProxy: boolean;
   sentry: { dsn: string | undefined; environment: string; tracesSampleRate: number };
 }
 
@@ -185,6 +217,7 @@ export interface Config {
 export const SECRET_FILE_VARIABLES = [
   'RETELL_API_KEY',
   'CALCOM_WEBHOOK_SECRET',
+  'SESSION_SECRET',
   'DATABASE_URL',
   'REDIS_URL',
   'METRICS_REDIS_URL',
@@ -222,8 +255,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!isValidTimezone(e.APP_TIMEZONE!)) {
     throw new ConfigError(`APP_TIMEZONE: unknown time zone; expected an IANA name such as Europe/Berlin`);
   }
+  const devDefaults = allowsDevelopmentDefaults({ env: e.NODE_ENV, host: e.HOST! });
   const { tokens, generated } = resolveTokens(
-    e.NODE_ENV,
+    devDefaults,
     e.METRICS_ENABLED,
     e.METRICS_AUTH_TOKEN,
     e.METRICS_AUTH_TOKEN_FILE,
@@ -260,6 +294,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alertmanagerUrl: e.ALERTMANAGER_URL,
     retellApiKey: e.RETELL_API_KEY,
     calcomWebhookSecret: e.CALCOM_WEBHOOK_SECRET,
+    sessionSecret: e.SESSION_SECRET,
+    trustProxy: e.TRUST_PROXY,
     sentry: {
       dsn: e.SENTRY_DSN ?? e.SENTRY_LARAVEL_DSN,
       environment: e.SENTRY_ENVIRONMENT ?? e.NODE_ENV,
@@ -286,7 +322,7 @@ function redisDb(redisUrl: string | undefined, db: number): string | undefined {
 }
 
 function resolveTokens(
-  nodeEnv: string,
+  devDefaults: boolean,
   enabled: boolean,
   inline: string | undefined,
   file: string | undefined,
@@ -306,22 +342,16 @@ function resolveTokens(
     .map((t) => t.trim())
     .filter(Boolean);
   const source = file ? 'METRICS_AUTH_TOKEN_FILE' : 'METRICS_AUTH_TOKEN';
-  if (nodeEnv === 'production' && enabled) {
+  if (!devDefaults && enabled) {
     if (tokens.length === 0) {
-      throw new ConfigError(`${source}: required in production to protect /api/metrics; ${TOKEN_HINT}`);
+      throw new ConfigError(
+        `${source}: required in production (and on any non-loopback HOST) to protect /api/metrics; ${TOKEN_HINT}`,
+      );
     }
     tokens.forEach((t, i) => {
       const which = tokens.length > 1 ? ` (token ${i + 1} of ${tokens.length})` : '';
-      if (PLACEHOLDER_TOKENS.has(t.toLowerCase())) {
-        throw new ConfigError(
-          `${source}${which}: is a documentation placeholder, not a secret; ${TOKEN_HINT}`,
-        );
-      }
-      if (t.length < MIN_PRODUCTION_TOKEN_LENGTH) {
-        throw new ConfigError(
-          `${source}${which}: must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters in production (got ${t.length}); ${TOKEN_HINT}`,
-        );
-      }
+      const weak = weakSecretReason(t);
+      if (weak) throw new ConfigError(`${source}${which}: ${weak}; ${TOKEN_HINT}`);
     });
   }
   if (tokens.length === 0) return { tokens: [randomBytes(24).toString('hex')], generated: true };

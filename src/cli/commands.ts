@@ -43,4 +43,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'send realistic signed webhook traffic and API calls to a running service',
     load: () => import('./commands/simulate.ts'),
   },
+  {
+    name: 'admin:create',
+    summary: 'create an admin user for /admin (password from stdin; generated when stdin is a terminal)',
+    load: () => import('./commands/admin-create.ts'),
+  },
+  {
+    name: 'apikey:create',
+    summary: 'create a per-tenant API key for /api/bookings, /api/calls and /api/companies (printed once)',
+    load: () => import('./commands/apikey-create.ts'),
+  },
 ];

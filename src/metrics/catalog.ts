@@ -62,6 +62,8 @@ export const catalog = {
     type: 'counter',
     help: 'Total phone calls by final status and company (tenant id).',
     labels: ['status', 'company'],
+    // 6 statuses x the capacity plan's 200 tenants = 1,200 label sets, with room to grow.
+    maxSeries: 2000,
   }),
   webhooksTotal: metric({
     name: 'webhooks_total',
@@ -213,6 +215,14 @@ export const catalog = {
     type: 'counter',
     help: 'Label values replaced or altered before recording, by metric and reason.',
     labels: ['metric', 'reason'],
+  }),
+
+  buildInfo: metric({
+    name: 'build_info',
+    type: 'gauge',
+    help: 'The running build of the service: its version (value is always 1). Dashboards mark deploys from it.',
+    labels: ['version'],
+    maxSeries: 5,
   }),
 
   // --- Node.js process and runtime (prom-client's defaults, renamed where promtool objects) ---

@@ -26,6 +26,7 @@ import {
   type QueueJobOutcome,
   type QueueJobState,
   type Severity,
+  WEBHOOK_STATUSES,
   type WebhookProvider,
   type WebhookStatus,
 } from './catalog.ts';
@@ -124,6 +125,21 @@ export class MetricsCollector {
   /** Counts one finished call for a tenant: `askproai_calls_total{status,company}`; company is an id, never a name. */
   recordCall(status: CallStatus, company: string): void {
     this.calls.with2(status, company).inc();
+  }
+
+  /** Sets `askproai_build_info{version}` to 1: the build this process runs (deploy annotations). */
+  setBuildInfo(version: string): void {
+    this.registry.gauge(catalog.buildInfo).with1(version).set(1);
+  }
+
+  /**
+   * Creates every `askproai_webhooks_total{provider,event,status}` series of a provider's known events
+   * at 0, so the first rejected (or failed) delivery after a start is an increase that rate() and
+   * increase() see, not a series born at 1 that they miss.
+   */
+  startWebhookSeries(provider: WebhookProvider, events: readonly string[]): void {
+    for (const event of events)
+      for (const status of WEBHOOK_STATUSES) this.webhooks.with3(provider, event, status);
   }
 
   /** Counts one webhook delivery and observes its processing time. */

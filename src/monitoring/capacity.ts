@@ -76,6 +76,7 @@ function expectedLabelSets(ctx: Context): Record<MetricKey, number> {
     nodejsExternalMemory: 1,
     nodejsHeapSpaceSizeUsed: 9,
     nodejsVersionInfo: 1,
+    buildInfo: 1,
     nodejsGcDuration: 4,
   };
 }
@@ -131,7 +132,9 @@ export function capacityPlan(ctx: Context): CapacityPlan {
     const cap = def.maxSeries ?? DEFAULT_MAX_SERIES;
     // A metric without labels has exactly one set and no overflow series.
     const capped = def.labels.length === 0 ? 1 : cap + 1;
-    const sets = Math.min(expected[key], capped);
+    // Not clamped: a plan expecting more label sets than the cap allows is a wrong plan (or a wrong
+    // cap), and the capacity test says so.
+    const sets = expected[key];
     return {
       name: `${ctx.config.namespace}_${def.name}`,
       type: def.type,

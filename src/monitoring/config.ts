@@ -22,6 +22,9 @@ import { DEFAULTS } from '../metrics/defaults.ts';
  */
 export const demoEndpoints: readonly string[] = ['/api/fail', '/api/demo/slow'];
 
+/** The same list under the name the service registers the routes from. */
+export const DEMO_ENDPOINTS = demoEndpoints;
+
 /** A literal as an RE2 pattern (route templates may hold `.` or `+`). */
 function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

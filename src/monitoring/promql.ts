@@ -59,6 +59,8 @@ export function re(label: string, value: string): string {
 }
 
 export const rate = (selector: string, window: string): string => `rate(${selector}[${window}])`;
+/** Events per minute: `60 * rate(s[w])`, a value that does not change with the zoom level. */
+export const perMinute = (selector: string, window: string): string => `60 * ${rate(selector, window)}`;
 export const increase = (selector: string, window: string): string => `increase(${selector}[${window}])`;
 
 /** `sum by (a, b) (expr)`; `sum(expr)` without labels. */

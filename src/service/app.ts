@@ -15,10 +15,14 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import pino from 'pino';
-import type { Config } from '../config.ts';
+import { allowsDevelopmentDefaults, type Config } from '../config.ts';
+import { redactText } from '../metrics/core/redact.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
+import { DEMO_ENDPOINTS } from '../monitoring/config.ts';
+import { applyDemoCredentials } from './auth/demo.ts';
+import { accessScope, isAdminRequest, redirectToLogin, registerAuth } from './auth/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -26,7 +30,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import { rumRoutes } from './routes/rum.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { resolveWebhookSecrets } from './secrets.ts';
+import { resolveSessionSecret, resolveWebhookSecrets } from './secrets.ts';
 import type { ErrorTracker } from './sentry.ts';
 import { WebhookPipeline } from './webhooks/pipeline.ts';
 import type { WebhookSecrets } from './webhooks/types.ts';
@@ -40,6 +44,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Default: from config (demo secrets outside production). */
   secrets?: WebhookSecrets;
+  /** Default: SESSION_SECRET, or a per-run one outside production on loopback. */
+  sessionSecret?: string;
   /** Error tracking for the default error reporter. */
   tracker?: ErrorTracker;
   /** Default: log + `askproai_errors_total` + the tracker. */
@@ -66,7 +72,34 @@ export interface Service {
   reportError: ReportError;
 }
 
+/**
+ * How long a client may take, and how many may connect at once. A client that trickles bytes is cut
+ * off by the headers or request timeout; an idle one by the connection or keep-alive timeout. Node
+ * checks these every `connectionsCheckingIntervalMs`, so a slow client is closed within the timeout
+ * plus that interval: at most 31 s.
+ */
+export const SERVER_LIMITS = {
+  /** Whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: 30_000,
+  /** Headers must arrive within this. */
+  headersTimeoutMs: 10_000,
+  /** A socket with no traffic at all is closed after this. */
+  connectionTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckingIntervalMs: 1_000,
+  /** Open connections at most; more are refused at accept. */
+  maxConnections: 1024,
+} as const;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The path of a URL without its query string, cut to a bound (for logs and labels). */
+export function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 256);
+}
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
 /** The W3C trace id of the request when it carries one, else a new one. */
@@ -102,13 +135,25 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   const app = Fastify({
     loggerInstance: logger,
+    requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+    connectionTimeout: SERVER_LIMITS.connectionTimeoutMs,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
+      connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingIntervalMs,
+    },
+    trustProxy: config.trustProxy,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // Scrapes and health checks every few seconds would drown the request log.
-      disableRequestLogging: (req) =>
-        req.url === config.metrics.path ||
-        req.url === '/api/health' ||
-        req.url?.startsWith(`${LIVE_VIEW_PATH}/`) === true,
+      disableRequestLogging: (req) => {
+        const path = pathOf(req.url);
+        return (
+          path === config.metrics.path ||
+          path === '/api/health' ||
+          path?.startsWith(`${LIVE_VIEW_PATH}/`) === true
+        );
+      },
     }),
     requestIdHeader: false,
     genReqId: (req) => {
@@ -119,6 +164,9 @@ export async function buildService(deps: AppDeps): Promise<Service> {
       parent.child({ ...bindings, traceId: traceIdOf(rawReq as IncomingMessage) }, options),
   });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
+  app.server.maxConnections = SERVER_LIMITS.maxConnections;
+  await applyDemoCredentials(database.db, config);
+  await registerAuth(app, config, deps.sessionSecret ?? resolveSessionSecret(config), database.db);
 
   await app.register(fastifyMetrics, { metrics: metrics.http });
   app.addHook('onRequest', async (request, reply) => {
@@ -127,7 +175,9 @@ export async function buildService(deps: AppDeps): Promise<Service> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
+    // Messages of client errors may echo input (a content type, a header): scrubbed and bounded.
+    if (status >= 400 && status < 500)
+      return reply.code(status).send({ error: redactText(error.message.slice(0, 200)) });
     const known = error instanceof ServiceError ? error : undefined;
     reportError({
       type: known?.errorType ?? 'unhandled',
@@ -140,9 +190,12 @@ export async function buildService(deps: AppDeps): Promise<Service> {
     return reply.code(500).send({ error: 'Internal Server Error', requestId: request.id });
   });
 
+  // Our own answer for unknown routes: Fastify's default repeats the raw URL (and its query string).
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
   app.get(config.metrics.path, fastifyMetricsEndpoint(metrics.endpoint));
   app.get('/api/health', async () => ({ status: 'ok' }));
-  const authorizeAdmin = deps.authorizeAdmin;
+  const authorizeAdmin = deps.authorizeAdmin ?? isAdminRequest;
   const live = createLiveView({
     ...deps.live,
     registry: metrics.registry,
@@ -152,25 +205,29 @@ export async function buildService(deps: AppDeps): Promise<Service> {
     path: LIVE_VIEW_PATH,
     title: 'AskProAI live view',
     alertmanagerUrl: config.alertmanagerUrl,
-    authorize: authorizeAdmin ? (request) => authorizeAdmin(request as FastifyRequest) : undefined,
+    authorize: (request) => authorizeAdmin(request as FastifyRequest),
   });
   await app.register(fastifyLiveView(live));
 
+  const scopeOf = (request: Parameters<typeof accessScope>[1]) => accessScope(database.db, request);
   await app.register(webhookRoutes(pipeline, metrics.collector));
-  await app.register(bookingRoutes(database, metrics.collector, deps.now));
-  await app.register(rumRoutes(metrics.collector));
-  await app.register(adminRoutes());
+  await app.register(bookingRoutes(database, metrics.collector, scopeOf, deps.now));
+  await app.register(rumRoutes(metrics.collector, isAdminRequest));
+  await app.register(adminRoutes({ isAdmin: isAdminRequest, redirectToLogin }));
 
-  // Demo routes for the simulator and the alert tests: a slow response and a failing one.
-  app.get<{ Querystring: { ms?: string } }>('/api/demo/slow', async (request) => {
-    const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { sleptMs: ms };
-  });
-
-  app.get('/api/fail', async () => {
-    throw new ServiceError('This route fails on purpose', 'intentional_failure');
-  });
+  // Demo routes for the simulator and the alert tests, outside production on loopback only: a slow
+  // response and a failing one. The generated rules ignore them (DEMO_ENDPOINTS).
+  if (allowsDevelopmentDefaults(config)) {
+    const [fail, slow] = DEMO_ENDPOINTS as readonly [string, string];
+    app.get<{ Querystring: { ms?: string } }>(slow, async (request) => {
+      const ms = Math.min(Math.max(Number(request.query.ms ?? 300) || 0, 0), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { sleptMs: ms };
+    });
+    app.get(fail, async () => {
+      throw new ServiceError('This route fails on purpose', 'intentional_failure');
+    });
+  }
 
   return { app, pipeline, database, logger, reportError };
 }

@@ -21,3 +21,14 @@ export const DEMO_SECRETS = {
   retellApiKey: 'demo-retell-api-key',
   calcomWebhookSecret: 'demo-calcom-webhook-secret',
 } as const;
+
+/**
+ * Credentials for the demo tenant, created on start only outside production on loopback (and removed
+ * when a production start finds them): log in to /admin as `demo`, call the APIs with the key.
+ */
+export const DEMO_CREDENTIALS = {
+  adminUser: 'demo',
+  adminPassword: 'demo-admin-password',
+  apiKeyId: '00000000000de000',
+  apiKey: 'askp_00000000000de000_development-only-demo-key-for-cmp-demo-0000',
+} as const;

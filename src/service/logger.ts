@@ -26,13 +26,10 @@ export interface CreateLoggerOptions {
   lokiIntervalMs?: number;
 }
 
-/** Percent-decoded, so `%2B49...` in a query string is scrubbed like `+49...`. */
-function decodeForScrub(url: string): string {
-  try {
-    return decodeURIComponent(url.replaceAll('+', ' '));
-  } catch {
-    return url;
-  }
+/** The path without the query string (which is where search terms, e-mails and numbers travel). */
+function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 512);
 }
 
 /** Every secret the configuration holds, so the scrubber can replace their literal values. */
@@ -41,6 +38,7 @@ export function configSecrets(config: Config): string[] {
     ...config.metrics.tokens,
     config.retellApiKey,
     config.calcomWebhookSecret,
+    config.sessionSecret,
     config.sentry.dsn,
   ].filter((s): s is string => typeof s === 'string');
 }
@@ -52,7 +50,7 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
   const loki = config.lokiUrl
     ? new LokiDestination({
         url: config.lokiUrl,
-        labels: { service: 'askproai', env: config.env },
+        labels: { job: 'askproai', service: 'askproai', env: config.env },
         intervalMs: options.lokiIntervalMs,
       })
     : undefined;
@@ -73,14 +71,16 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
           'req.headers.cookie',
           'req.headers["x-retell-signature"]',
           'req.headers["x-cal-signature-256"]',
+          'req.headers["x-api-key"]',
         ],
         censor: '[redacted]',
       },
       serializers: {
-        // Method and path only: no headers, no client address; the query string is scrubbed.
-        req: (req: { method?: string; url?: string; id?: string }) => ({
+        // Method and path only: no headers, no client address, no query string; the path is scrubbed.
+        req: (req: { method?: string; url?: string; id?: string; routeOptions?: { url?: string } }) => ({
           method: req.method,
-          url: req.url === undefined ? undefined : scrubber.text(decodeForScrub(req.url)),
+          route: req.routeOptions?.url,
+          path: req.url === undefined ? undefined : scrubber.text(pathOnly(req.url)),
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         err: (err: unknown) => scrubber.value(err),

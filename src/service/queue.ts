@@ -13,6 +13,9 @@ import { createMonitorRedis, redisErrorHandler } from '../metrics/schedule/index
 import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 
+/** How long a job that exhausted its attempts stays in Redis for inspection. */
+export const FAILED_JOB_RETENTION_SECONDS = 24 * 60 * 60;
+
 export const WEBHOOK_QUEUE = 'webhooks';
 /** How long shutdown waits for running jobs. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -99,8 +102,10 @@ export async function startWebhookQueue(
       jobId: job.deliveryId,
       attempts,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 5000 },
+      // The job holds the validated body (unknown fields are dropped at validation, so no transcript
+      // or organizer data): it leaves Redis as soon as it is done, and a failed one after a day.
+      removeOnComplete: true,
+      removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
     });
   });
 

@@ -27,6 +27,59 @@ const DISABLED: ErrorTracker = {
 const SELF_REPORTED = new Set(['OnUncaughtException', 'OnUnhandledRejection', 'Fastify']);
 
 type SentryEvent = Parameters<NonNullable<Sentry.NodeOptions['beforeSend']>>[0];
+type SentryTransaction = Parameters<NonNullable<Sentry.NodeOptions['beforeSendTransaction']>>[0];
+
+const QUERY_KEYS = new Set(['url.query', 'http.query', 'query', 'db.statement.parameters']);
+const withoutQuery = (s: string) => {
+  const q = s.indexOf('?');
+  return q < 0 ? s : s.slice(0, q);
+};
+
+/** Span data without query strings, every string scrubbed. */
+function scrubSpanData(data: Record<string, unknown>, scrubber: Scrubber): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (QUERY_KEYS.has(k)) continue;
+    out[k] = typeof v === 'string' ? scrubber.text(withoutQuery(v)) : scrubber.value(v);
+  }
+  return out;
+}
+
+interface AnySpan {
+  name?: string;
+  description?: string;
+  data?: Record<string, unknown>;
+  attributes?: Record<string, unknown>;
+}
+
+/**
+ * Removes PII and query strings from a span: its name or description and its data or attributes
+ * (streamed spans use the first, transaction children the second).
+ */
+export function scrubSentrySpan<S extends object>(span: S, scrubber: Scrubber): S {
+  const x = span as AnySpan;
+  if (x.name) x.name = scrubber.text(withoutQuery(x.name));
+  if (x.description) x.description = scrubber.text(withoutQuery(x.description));
+  if (x.data) x.data = scrubSpanData(x.data, scrubber);
+  if (x.attributes) x.attributes = scrubSpanData(x.attributes, scrubber);
+  return span;
+}
+
+/** Removes PII from a transaction: its name, request, trace context and every child span. */
+export function scrubSentryTransaction(event: SentryTransaction, scrubber: Scrubber): SentryTransaction {
+  delete event.user;
+  delete event.server_name;
+  if (event.transaction) event.transaction = scrubber.text(withoutQuery(event.transaction));
+  if (event.request) {
+    const { method, url } = event.request;
+    event.request = { method, url: url === undefined ? undefined : scrubber.text(withoutQuery(url)) };
+  }
+  const trace = event.contexts?.trace;
+  if (trace?.data) trace.data = scrubSpanData(trace.data, scrubber);
+  for (const span of event.spans ?? []) scrubSentrySpan(span, scrubber);
+  if (event.breadcrumbs) event.breadcrumbs = [];
+  return event;
+}
 
 /** Removes PII from an event before it leaves the process. */
 export function scrubSentryEvent(event: SentryEvent, scrubber: Scrubber): SentryEvent {
@@ -82,12 +135,8 @@ export function initErrorTracker(
     integrations: (defaults) => defaults.filter((i) => !SELF_REPORTED.has(i.name)),
     // The service reports what it handles itself; the SDK keeps its default handlers for the rest.
     beforeSend: (event) => scrubSentryEvent(event, scrubber),
-    beforeSendTransaction: (event) => {
-      if (event.request)
-        event.request = { method: event.request.method, url: event.request.url?.split('?')[0] };
-      delete event.user;
-      return event;
-    },
+    beforeSendTransaction: (event) => scrubSentryTransaction(event, scrubber),
+    beforeSendSpan: (span) => scrubSentrySpan(span, scrubber),
   });
   return {
     enabled: true,

@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DEMO_COMPANY } from './demo.ts';
+import { DEMO_COMPANY, DEMO_CREDENTIALS } from './demo.ts';
 import {
   calcomEvent,
   calcomUid,
@@ -35,6 +35,8 @@ export interface SimulateOptions {
   failShare?: number;
   retellApiKey: string;
   calcomWebhookSecret: string;
+  /** The demo tenant's API key for /api/bookings and /api/calls (default: the development demo key). */
+  apiKey?: string;
   /** Allow a non-loopback URL. */
   allowRemote?: boolean;
   /** Called about every 250 ms and at the end. */
@@ -239,6 +241,14 @@ class TrafficModel {
   }
 
   private api(): { method: string; path: string; body?: string; headers?: Record<string, string> } {
+    const req = this.apiRequest();
+    return {
+      ...req,
+      headers: { ...req.headers, authorization: `Bearer ${this.o.apiKey ?? DEMO_CREDENTIALS.apiKey}` },
+    };
+  }
+
+  private apiRequest(): { method: string; path: string; body?: string; headers?: Record<string, string> } {
     const r = Math.random();
     if (r < 0.3) {
       const body = JSON.stringify({

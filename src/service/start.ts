@@ -4,6 +4,7 @@
  * (when REDIS_URL is set), the app, scheduled monitoring, and the listening socket. `close()` undoes it
  * in reverse. The `serve` command and the tests use the same function.
  */
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
@@ -16,9 +17,11 @@ import { createServiceLogger, type ServiceLogger } from './logger.ts';
 import { metricsOptions } from './metrics-options.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
-import { type ResolvedSecrets, resolveWebhookSecrets } from './secrets.ts';
+import { type ResolvedSecrets, resolveSessionSecret, resolveWebhookSecrets } from './secrets.ts';
 import { activeTraceId, type ErrorTracker, initErrorTracker } from './sentry.ts';
+import { CALCOM_EVENTS } from './webhooks/calcom.ts';
 import type { WebhookPipeline } from './webhooks/pipeline.ts';
+import { RETELL_EVENTS } from './webhooks/retell.ts';
 
 export interface StartOptions {
   /** Where log lines go instead of stdout (tests). */
@@ -50,9 +53,13 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** The package version, reported as `askproai_build_info{version}`. */
+const SERVICE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
+
 /** Starts the service from typed config. Throws ConfigError for settings that cannot work. */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const secrets = resolveWebhookSecrets(config);
+  const sessionSecret = resolveSessionSecret(config);
   const log = createServiceLogger(config, {
     destination: options.logDestination,
     lokiIntervalMs: options.lokiIntervalMs,
@@ -62,6 +69,15 @@ export async function startService(config: Config, options: StartOptions = {}): 
   // With Sentry tracing on, request and webhook durations carry the trace id as an exemplar.
   const tracing = tracker.enabled && config.sentry.tracesSampleRate > 0;
   const metrics = createMetrics(metricsOptions(config), tracing ? { traceId: activeTraceId } : {});
+  metrics.collector.setBuildInfo(SERVICE_VERSION);
+  // Every webhook outcome of every known event exists from the start (at 0): the first rejected
+  // delivery after a deploy is an increase the alerts see.
+  metrics.collector.startWebhookSeries('retell', [...RETELL_EVENTS, 'other', 'unknown']);
+  metrics.collector.startWebhookSeries('calcom', [
+    ...CALCOM_EVENTS.map((e) => e.toLowerCase()),
+    'other',
+    'unknown',
+  ]);
   const reportError = createErrorReporter({ logger, collector: metrics.collector, tracker });
   const cleanup: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
@@ -89,6 +105,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       database,
       logger,
       secrets,
+      sessionSecret,
       tracker,
       reportError,
       live: options.live,

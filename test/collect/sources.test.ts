@@ -114,7 +114,10 @@ for (const dialect of ['sqlite', 'postgres', 'mysql'] as SqlDialect[]) {
 
     test('the server connection count and limit', async () => {
       if (dialect === 'sqlite') {
-        assert.match(databaseSource({ db: tdb.db, dialect }).notConfigured ?? '', /SQLite/);
+        // The embedded database: the one connection the service holds, limit one.
+        const samples = await databaseSource({ db: tdb.db, dialect }).collect(signal);
+        assert.equal(value(samples, catalog.databaseConnections), 1);
+        assert.equal(value(samples, catalog.databaseMaxConnections), 1);
         return;
       }
       // The limit is exact; the count moves with other clients of the shared server, so it is checked

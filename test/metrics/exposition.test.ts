@@ -167,6 +167,25 @@ describe('exposition', () => {
     for (const [name, help] of reference.help) assert.equal(mine.help.get(name), help, name);
   });
 
+  test('a family without series still declares HELP and TYPE; webhook outcomes start at 0', () => {
+    const registry = createRegistry();
+    const collector = new MetricsCollector(registry);
+    const text = registry.expose();
+    // Nothing recorded yet: every seed metric is still declared.
+    for (const def of [catalog.callsTotal, catalog.errorsTotal, catalog.queueSize, catalog.webhooksTotal]) {
+      assert.match(text, new RegExp(`^# HELP askproai_${def.name} `, 'm'));
+      assert.match(text, new RegExp(`^# TYPE askproai_${def.name} ${def.type}$`, 'm'));
+    }
+    collector.startWebhookSeries('retell', ['call_ended']);
+    collector.setBuildInfo('1.2.3');
+    const after = registry.expose();
+    assert.match(
+      after,
+      /^askproai_webhooks_total\{provider="retell",event="call_ended",status="rejected"\} 0$/m,
+    );
+    assert.match(after, /^askproai_build_info\{version="1\.2\.3"\} 1$/m);
+  });
+
   test('a custom namespace prefixes every metric', () => {
     const registry = createRegistry({ namespace: 'acme' });
     new MetricsCollector(registry).recordBooking('pending', 'web');

@@ -10,11 +10,14 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { githubAnchor } from '../../src/monitoring/alerts/alert.ts';
+import { alertDashboards } from '../../src/monitoring/alerts/index.ts';
 import { capacityPlan } from '../../src/monitoring/capacity.ts';
 import { monitoringConfig } from '../../src/monitoring/config.ts';
 import { createContext } from '../../src/monitoring/context.ts';
+import { layout, panelQueries } from '../../src/monitoring/dashboards/common.ts';
 import { dashboards } from '../../src/monitoring/dashboards/index.ts';
 import { checkFiles, generateFiles, paths, writeFiles } from '../../src/monitoring/generate.ts';
+import { dashboardSchema, GRAFANA_SCHEMA_VERSIONS } from './dashboard-schema.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -144,14 +147,92 @@ describe('monitoring:generate', () => {
 describe('dashboards', () => {
   const boards = dashboards(createContext());
 
-  test('four dashboards with stable uids derived from their titles', () => {
+  test('the dashboards, with stable uids derived from their titles', () => {
     const uids = Object.values(boards).map((d) => d.uid);
     assert.deepEqual(uids, [
       'askproai-system',
       'askproai-business',
       'askproai-customer-success',
       'askproai-executive-overview',
+      'askproai-slo-error-budgets',
+      'askproai-api-endpoints',
+      'askproai-host',
+      'askproai-redis-and-database',
     ]);
+  });
+
+  test('every dashboard an alert links to exists, with the variables the link fills in', () => {
+    const byUid = new Map(Object.values(boards).map((d) => [d.uid, d]));
+    for (const link of Object.values(alertDashboards)) {
+      const d = byUid.get(link.uid);
+      assert.ok(d, `no dashboard ${link.uid}`);
+      const vars = (d.templating?.list ?? []).map((v) => v.name);
+      for (const v of link.vars) assert.ok(vars.includes(v), `${link.uid} has no variable ${v}`);
+    }
+  });
+
+  test('every panel fits the 24-column grid and no two panels overlap, on every dashboard', () => {
+    for (const d of Object.values(boards)) {
+      const cells = new Map<string, string>();
+      for (const panel of d.panels ?? []) {
+        const p = panel as { title?: string; gridPos?: { x: number; y: number; w: number; h: number } };
+        const g = p.gridPos;
+        assert.ok(g, `${d.title}: ${p.title} has no gridPos`);
+        assert.ok(
+          g.x >= 0 && g.w >= 1 && g.x + g.w <= 24,
+          `${d.title}: ${p.title} leaves the grid (x=${g.x}, w=${g.w})`,
+        );
+        for (let x = g.x; x < g.x + g.w; x++) {
+          for (let y = g.y; y < g.y + g.h; y++) {
+            const other = cells.get(`${x},${y}`);
+            assert.equal(other, undefined, `${d.title}: ${p.title} overlaps ${other}`);
+            cells.set(`${x},${y}`, p.title ?? '');
+          }
+        }
+      }
+    }
+  });
+
+  test('the grid check fails for the layout this repository once shipped (Queue Sizes at x=18, w=12)', () => {
+    const panels = [
+      { type: 'timeseries', gridPos: { x: 0, y: 0, w: 18, h: 8 } },
+      { type: 'timeseries', gridPos: { x: 18, y: 0, w: 12, h: 8 } },
+    ];
+    assert.ok(panels.some((p) => p.gridPos.x + p.gridPos.w > 24));
+    layout(panels);
+    assert.deepEqual(
+      panels.map((p) => p.gridPos),
+      [
+        { x: 0, y: 0, w: 18, h: 8 },
+        { x: 0, y: 8, w: 12, h: 8 },
+      ],
+    );
+  });
+
+  test('every dashboard matches the schema of the Grafana version the compose file pins', async () => {
+    const compose = await readFile(join(ROOT, 'docker-compose.observability.yml'), 'utf8');
+    const image = compose.match(/image: grafana\/grafana:(\S+)/)?.[1];
+    assert.ok(image, 'no grafana image in the compose file');
+    const schemaVersion = GRAFANA_SCHEMA_VERSIONS[image];
+    assert.ok(schemaVersion, `schema version of Grafana ${image} unknown: add it to GRAFANA_SCHEMA_VERSIONS`);
+    for (const [file, d] of Object.entries(boards)) {
+      const r = dashboardSchema(schemaVersion).safeParse(JSON.parse(JSON.stringify(d)));
+      assert.ok(r.success, `${file}: ${r.success ? '' : JSON.stringify(r.error.issues.slice(0, 3))}`);
+    }
+    // A dashboard the pinned Grafana would have to migrate (as 10.4 had to for these) is refused.
+    const old = { ...JSON.parse(JSON.stringify(Object.values(boards)[0])), schemaVersion: 39 };
+    assert.equal(dashboardSchema(schemaVersion).safeParse(old).success, false);
+    const overflowing = JSON.parse(JSON.stringify(Object.values(boards)[0]));
+    overflowing.panels[1].gridPos.w = 30;
+    assert.equal(dashboardSchema(schemaVersion).safeParse(overflowing).success, false);
+  });
+
+  test('no panel plots increase() over the rate interval (its value would change with zoom)', () => {
+    for (const d of Object.values(boards)) {
+      for (const q of panelQueries(d)) {
+        assert.doesNotMatch(q.expr, /increase\([^)]*\[\$__rate_interval\]\)/, `${d.title}: ${q.panel}`);
+      }
+    }
   });
 
   test('every panel has an id, a unit and queries with refIds on the Prometheus datasource', () => {
@@ -194,10 +275,24 @@ describe('capacity plan', () => {
       assert.ok(m.expectedSeries <= m.maxSeries, `${m.name}: expected above the cap`);
       assert.ok(m.seriesPerSet >= 1);
     }
+    const calls = plan.metrics.find((m) => m.name === 'askproai_calls_total')!;
+    assert.equal(
+      calls.expectedSets,
+      6 * monitoringConfig.capacity.tenants,
+      'calls_total is planned per tenant',
+    );
     const http = plan.metrics.find((m) => m.name === 'askproai_http_request_duration_seconds')!;
     // 13 bucket edges + +Inf + _sum + _count.
     assert.equal(http.seriesPerSet, catalog.httpRequestDuration.buckets!.length + 3);
     assert.ok(plan.total.max > plan.total.expected);
     assert.ok(plan.bytesAtRetention.max > plan.bytesPerDay.max);
+  });
+
+  test('a plan with more tenants than the calls cap allows is caught, not clamped', () => {
+    const config = structuredClone(monitoringConfig);
+    config.capacity.tenants = 1000;
+    const plan = capacityPlan(createContext(config));
+    const calls = plan.metrics.find((m) => m.name === 'askproai_calls_total')!;
+    assert.ok(calls.expectedSeries > calls.maxSeries, 'the plan hid that 6,000 label sets exceed the cap');
   });
 });

@@ -19,7 +19,7 @@ import {
 } from '../../src/service/webhooks/samples.ts';
 import { freshMysqlDb, freshPostgresDb } from '../support/databases.ts';
 import { makeTempDir, removeTempDir } from '../support/processes.ts';
-import { metric, scrape, testConfig } from './helpers.ts';
+import { API_HEADERS, metric, scrape, testConfig } from './helpers.ts';
 
 test('DATABASE_URL picks the dialect', () => {
   assert.deepEqual(parseDatabaseUrl(undefined), { dialect: 'sqlite', location: 'data/askproai.sqlite' });
@@ -132,6 +132,7 @@ for (const backend of backends) {
       const created = await s.app.inject({
         method: 'POST',
         url: '/api/bookings',
+        headers: API_HEADERS,
         payload: {
           companyId: DEMO_COMPANY.id,
           source: 'api',
@@ -140,7 +141,11 @@ for (const backend of backends) {
         },
       });
       assert.equal(created.statusCode, 201, created.body);
-      const read = await s.app.inject({ method: 'GET', url: `/api/bookings/${created.json().id}` });
+      const read = await s.app.inject({
+        method: 'GET',
+        url: `/api/bookings/${created.json().id}`,
+        headers: API_HEADERS,
+      });
       assert.equal(read.statusCode, 200);
       assert.equal(read.json().start_at, Date.parse('2030-01-02T09:00:00Z'));
       assert.equal(read.json().customer_name, undefined, 'no contact data in API reads');

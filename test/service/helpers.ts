@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { readExposition, type Sample } from '../../src/metrics/exposition-reader.ts';
+import { DEMO_CREDENTIALS } from '../../src/service/demo.ts';
 
 export type { Sample };
 
@@ -54,4 +55,39 @@ export function metric(text: string, name: string, labels: Record<string, string
 /** All series of a metric. */
 export function series(text: string, name: string): Sample[] {
   return parseExposition(text).filter((s) => s.name === name);
+}
+
+/** Headers of the demo tenant's API client (its key exists outside production on loopback). */
+export const API_HEADERS = { authorization: `Bearer ${DEMO_CREDENTIALS.apiKey}` } as const;
+
+/**
+ * Logs in at /admin/login as the demo admin over the network, as a browser would (CSRF token from the
+ * form, cookies carried along); returns the Cookie header of the session.
+ */
+export async function adminCookie(
+  base: string,
+  user: string = DEMO_CREDENTIALS.adminUser,
+  password: string = DEMO_CREDENTIALS.adminPassword,
+): Promise<string> {
+  const form = await fetch(`${base}/admin/login`);
+  const html = await form.text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrf) throw new Error(`no CSRF token on the login page (${form.status})`);
+  const jar = cookiesOf(form);
+  const res = await fetch(`${base}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
+    body: new URLSearchParams({ _csrf: csrf, username: user, password, next: '/admin' }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`login answered ${res.status}`);
+  return [jar, cookiesOf(res)].filter(Boolean).join('; ');
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers. */
+export function cookiesOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';', 1)[0])
+    .join('; ');
 }

@@ -122,7 +122,8 @@ describe('Loki push', () => {
     const lines = loki.lines();
     assert.equal(lines.length, 2, JSON.stringify(loki.received));
     const info = lines.find((l) => l.labels.level === 'info')!;
-    assert.deepEqual(info.labels, { service: 'askproai', env: 'test', level: 'info' });
+    // `job` is the label promtail gives the same lines, and the one the runbooks' LogQL selects on.
+    assert.deepEqual(info.labels, { job: 'askproai', service: 'askproai', env: 'test', level: 'info' });
     assert.match(info.timestampNs, /^\d{19}$/);
     const record = JSON.parse(info.line) as Record<string, unknown>;
     assert.equal(record.msg, 'booking created for [email]');

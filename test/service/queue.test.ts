@@ -72,6 +72,12 @@ describe('BullMQ webhook queue', () => {
       1,
     );
     assert.ok(metric(text, 'askproai_queue_job_wait_seconds_count', { queue: 'webhooks' }) >= 1);
+    // A finished job leaves Redis with its body (attendee names, e-mails, numbers).
+    await waitFor(async () => (await s.queue!.queue.getJobCounts('completed')).completed === 0 || undefined, {
+      what: 'the completed job to be removed',
+      timeoutMs: 5000,
+    });
+    assert.deepEqual(await s.queue!.queue.getJobs(['completed', 'waiting', 'active', 'delayed']), []);
 
     const retry = await postCalcom(s, body);
     assert.equal(retry.statusCode, 200);

@@ -13,7 +13,7 @@ import { withFreePort } from '../support/ports.ts';
 import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/processes.ts';
 import { type LokiSink, type SentrySink, startLokiSink, startSentrySink } from '../support/sinks.ts';
 import { waitFor } from '../support/wait.ts';
-import { metric, scrapeUrl, TOKEN } from './helpers.ts';
+import { API_HEADERS, metric, scrapeUrl, TOKEN } from './helpers.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'scripts', 'askproai-dev.js');
 const CALLER = '+4917699887766';
@@ -50,6 +50,7 @@ describe('askproai serve', () => {
           MONITORING_ENABLED: 'false',
           SENTRY_DSN: sentry.dsn,
           SENTRY_ENVIRONMENT: 'ci',
+          SENTRY_TRACES_SAMPLE_RATE: '1',
           LOKI_URL: loki.url,
           LOG_LEVEL: 'info',
         },
@@ -105,6 +106,20 @@ describe('askproai serve', () => {
       JSON.stringify(sentry.received),
       /17699887766|demo-retell-api-key|x-retell-signature/,
     );
+
+    // Traced requests whose URLs carry an e-mail address and a phone number: the transaction and its
+    // spans reach Sentry without them (or any query string).
+    for (const path of ['/api/companies', '/api/bookings/erika@example.com']) {
+      const traced = await fetch(`${base}${path}?mail=erika%40example.com&tel=%2B4917699887766`, {
+        headers: API_HEADERS,
+      });
+      await traced.arrayBuffer();
+    }
+    await sentry.waitFor(
+      (e) => e.items.some((i) => i.header.type === 'transaction' || i.header.type === 'span'),
+      20_000,
+    );
+    assert.doesNotMatch(JSON.stringify(sentry.received), /erika|17699887766|%40|%2B49|mail=|tel=/i);
 
     const text = await scrapeUrl(base);
     assert.equal(metric(text, 'askproai_errors_total', { type: 'webhook_failed', severity: 'error' }), 1);
@@ -162,12 +177,12 @@ function run(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: str
 }
 
 test('production refuses to start without the webhook secrets, naming the variable', async () => {
-  const token = 'p'.repeat(40);
+  const token = `p${'0123456789abcdef'.repeat(3)}`;
   const missing = await run({
     NODE_ENV: 'production',
     METRICS_AUTH_TOKEN: token,
     RETELL_API_KEY: '',
-    CALCOM_WEBHOOK_SECRET: 'x'.repeat(32),
+    CALCOM_WEBHOOK_SECRET: `x${'0123456789abcdef'.repeat(2)}`,
     PORT: '0',
   });
   assert.equal(missing.code, 1);
@@ -175,7 +190,7 @@ test('production refuses to start without the webhook secrets, naming the variab
   const demo = await run({
     NODE_ENV: 'production',
     METRICS_AUTH_TOKEN: token,
-    RETELL_API_KEY: 'r'.repeat(32),
+    RETELL_API_KEY: `r${'0123456789abcdef'.repeat(2)}`,
     CALCOM_WEBHOOK_SECRET: DEMO_SECRETS.calcomWebhookSecret,
     PORT: '0',
   });

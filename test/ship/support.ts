@@ -53,7 +53,7 @@ export function run(
       {
         cwd: options.cwd,
         env: options.env ?? npmEnv(),
-        timeout: options.timeoutMs ?? 300_000,
+        timeout: options.timeoutMs ?? 900_000,
         maxBuffer: 64 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
@@ -97,12 +97,12 @@ export function packedProject(): Promise<Packed> {
 }
 
 async function packAndInstall(base: string): Promise<Packed> {
-  const r = await runOk('npm', ['pack', '--pack-destination', base], { cwd: ROOT, timeoutMs: 300_000 });
+  const r = await runOk('npm', ['pack', '--pack-destination', base], { cwd: ROOT, timeoutMs: 1_200_000 });
   const tarball = join(base, r.stdout.trim().split('\n').pop()!.trim());
   const install = join(base, 'install');
   await mkdir(install);
   await runOk('tar', ['xzf', tarball, '-C', install, '--strip-components=1'], { cwd: base });
-  await runOk('npm', ['ci', '--omit=dev', '--ignore-scripts'], { cwd: install, timeoutMs: 300_000 });
+  await runOk('npm', ['ci', '--omit=dev', '--ignore-scripts'], { cwd: install, timeoutMs: 1_200_000 });
   const native = await provideNativeBuild(install);
   return { tarball, dir: base, install, native };
 }
@@ -137,7 +137,7 @@ async function packShared(): Promise<Packed> {
       if (text !== undefined) throw new Error(`packing failed in another test file:\n${text}`);
       return JSON.parse(await readFile(result, 'utf8')) as Packed;
     },
-    { what: 'the packed project (another test file packs it)', timeoutMs: 300_000, intervalMs: 250 },
+    { what: 'the packed project (another test file packs it)', timeoutMs: 1_200_000, intervalMs: 250 },
   ).catch((err: Error) => {
     throw err.message.includes('packing failed') ? err : new Error(`waiting for npm pack: ${err.message}`);
   });

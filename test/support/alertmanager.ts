@@ -4,6 +4,7 @@ import { fetchJson } from './http.ts';
 import { withFreePort } from './ports.ts';
 import { type ManagedProcess, makeTempDir, removeTempDir, spawnProcess } from './processes.ts';
 import type { ConfigContext } from './prometheus.ts';
+import { type BasicAuth, writeWebConfig } from './webauth.ts';
 
 export interface AlertmanagerOptions {
   /** alertmanager.yml; a function receives the port. `templates:` paths resolve relative to its dir. */
@@ -12,6 +13,8 @@ export interface AlertmanagerOptions {
   templates?: Record<string, string>;
   extraArgs?: string[];
   timeoutMs?: number;
+  /** Run behind basic auth (`--web.config.file` with a bcrypt hash); the client sends the credentials. */
+  basicAuth?: BasicAuth;
 }
 
 /** An alert as POSTed to /api/v2/alerts. */
@@ -33,6 +36,8 @@ export interface GettableAlert extends Required<Pick<PostableAlert, 'labels' | '
 
 export interface Alertmanager {
   url: string;
+  /** The Authorization header when running behind basic auth ({} otherwise). */
+  authHeaders: Record<string, string>;
   port: number;
   dir: string;
   process: ManagedProcess;
@@ -50,6 +55,8 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
   const configFile = join(dir, 'alertmanager.yml');
   let ctx: ConfigContext = { port: 0, url: '', dir };
   let proc: ManagedProcess;
+  const auth = options.basicAuth ? await writeWebConfig(dir, options.basicAuth) : undefined;
+  const authHeaders = auth?.headers ?? {};
   try {
     await Promise.all(
       Object.entries(options.templates ?? {}).map(([name, text]) => writeFile(join(dir, name), text)),
@@ -66,12 +73,14 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
           `--web.listen-address=127.0.0.1:${port}`,
           `--web.external-url=${ctx.url}/`,
           '--cluster.listen-address=',
+          ...(auth ? [`--web.config.file=${auth.file}`] : []),
           ...(options.extraArgs ?? []),
         ],
         {
           name: 'alertmanager',
           cwd: dir,
           readyUrl: `${ctx.url}/-/ready`,
+          readyHeaders: authHeaders,
           timeoutMs: options.timeoutMs ?? 30_000,
         },
       );
@@ -82,20 +91,21 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
   }
   return {
     url: ctx.url,
+    authHeaders,
     port: ctx.port,
     dir,
     process: proc,
-    alerts: () => fetchJson<GettableAlert[]>(`${ctx.url}/api/v2/alerts`),
+    alerts: () => fetchJson<GettableAlert[]>(`${ctx.url}/api/v2/alerts`, { headers: authHeaders }),
     async postAlerts(alerts) {
       const response = await fetch(`${ctx.url}/api/v2/alerts`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders },
         body: JSON.stringify(alerts),
       });
       const text = await response.text();
       if (!response.ok) throw new Error(`POST /api/v2/alerts answered ${response.status}: ${text}`);
     },
-    status: () => fetchJson(`${ctx.url}/api/v2/status`),
+    status: () => fetchJson(`${ctx.url}/api/v2/status`, { headers: authHeaders }),
     async stop() {
       await proc.stop();
       await removeTempDir(dir);

@@ -56,10 +56,11 @@ export interface RangeOptions {
 const toSeconds = (t: Date | number): string => String(t instanceof Date ? t.getTime() / 1000 : t);
 
 /** Client for the Prometheus query API at `baseUrl` (Prometheus itself or VictoriaMetrics). */
-export function promQueryClient(baseUrl: string) {
+export function promQueryClient(baseUrl: string, headers: Record<string, string> = {}) {
   const call = async <T>(path: string, params: Record<string, string>): Promise<T> => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
+      headers,
       body: new URLSearchParams(params),
       signal: AbortSignal.timeout(15_000),
     });

@@ -15,6 +15,8 @@ export interface SpawnOptions {
   readyWhen?: (output: string) => boolean;
   /** Ready once a GET of this URL answers 2xx. */
   readyUrl?: string;
+  /** Headers of that GET (credentials of a server behind basic auth). */
+  readyHeaders?: Record<string, string>;
   /** How long to wait for readiness (default 30 s). */
   timeoutMs?: number;
   /** Directories removed by stop() (and when the test process exits). */
@@ -263,7 +265,10 @@ export async function spawnProcess(
       const poll = async () => {
         if (done || options.readyUrl === undefined) return;
         try {
-          const response = await fetch(options.readyUrl, { signal: AbortSignal.timeout(2_000) });
+          const response = await fetch(options.readyUrl, {
+            headers: options.readyHeaders,
+            signal: AbortSignal.timeout(2_000),
+          });
           await response.arrayBuffer();
           if (response.ok) {
             urlReady = true;

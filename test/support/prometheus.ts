@@ -11,6 +11,7 @@ import {
 import { withFreePort } from './ports.ts';
 import { type ManagedProcess, makeTempDir, removeTempDir, spawnProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
+import { type BasicAuth, writeWebConfig } from './webauth.ts';
 
 export interface ConfigContext {
   /** The port the server will listen on (known before the config is written). */
@@ -30,6 +31,8 @@ export interface PrometheusOptions {
   files?: Record<string, string>;
   extraArgs?: string[];
   timeoutMs?: number;
+  /** Run behind basic auth (`--web.config.file` with a bcrypt hash); the client sends the credentials. */
+  basicAuth?: BasicAuth;
 }
 
 export interface PromTarget {
@@ -52,6 +55,8 @@ export interface PromAlert {
 
 export interface Prometheus {
   url: string;
+  /** The Authorization header when running behind basic auth ({} otherwise). */
+  authHeaders: Record<string, string>;
   port: number;
   dir: string;
   process: ManagedProcess;
@@ -87,6 +92,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
 
   let ctx: ConfigContext = { port: 0, url: '', dir };
   let proc: ManagedProcess;
+  const auth = options.basicAuth ? await writeWebConfig(dir, options.basicAuth) : undefined;
+  const authHeaders = auth?.headers ?? {};
   try {
     proc = await withFreePort(async (port) => {
       ctx = { port, url: `http://127.0.0.1:${port}`, dir };
@@ -94,6 +101,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       return spawnProcess(
         '/usr/bin/prometheus',
         [
+          ...(auth ? [`--web.config.file=${auth.file}`] : []),
           `--config.file=${configFile}`,
           `--storage.tsdb.path=${join(dir, 'data')}`,
           `--web.listen-address=127.0.0.1:${port}`,
@@ -105,6 +113,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           name: 'prometheus',
           cwd: dir,
           readyUrl: `${ctx.url}/-/ready`,
+          readyHeaders: authHeaders,
           timeoutMs: options.timeoutMs ?? 30_000,
         },
       );
@@ -114,11 +123,12 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     throw error;
   }
 
-  const api = promQueryClient(ctx.url);
+  const api = promQueryClient(ctx.url, authHeaders);
   const get = async <T>(path: string): Promise<T> =>
-    (await fetchJson<PromApiResponse<T>>(`${ctx.url}${path}`)).data;
+    (await fetchJson<PromApiResponse<T>>(`${ctx.url}${path}`, { headers: authHeaders })).data;
   return {
     url: ctx.url,
+    authHeaders,
     port: ctx.port,
     dir,
     process: proc,
@@ -129,7 +139,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     rules: async () => (await get<{ groups: unknown[] }>('/api/v1/rules')).groups,
     async reload(next) {
       if (next) await writeAll(ctx, next);
-      const response = await fetch(`${ctx.url}/-/reload`, { method: 'POST' });
+      const response = await fetch(`${ctx.url}/-/reload`, { method: 'POST', headers: authHeaders });
       const text = await response.text();
       if (!response.ok) throw new Error(`Prometheus reload failed (${response.status}): ${text}`);
     },

@@ -16,6 +16,7 @@ interface SimulateFlags {
   slowShare: string;
   failShare: string;
   allowRemote?: boolean;
+  apiKey?: string;
 }
 
 function progressLine(s: SimulationStats, tty: boolean): string {
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .option('--duration <seconds>', 'how long to run (1-3600)', '60')
     .option('--slow-share <share>', 'share of slow requests (0-1)', '0')
     .option('--fail-share <share>', 'share of failing requests (0-1)', '0')
+    .option('--api-key <key>', "the tenant's API key for the API calls (default: the development demo key)")
     .option('--allow-remote', 'allow a URL that is not on this machine')
     .action(async (flags: SimulateFlags) => {
       let retellApiKey: string;
@@ -105,6 +107,7 @@ export function register(program: Command): void {
           slowShare: Number(flags.slowShare),
           failShare: Number(flags.failShare),
           allowRemote: flags.allowRemote === true,
+          apiKey: flags.apiKey,
           retellApiKey,
           calcomWebhookSecret,
           signal: controller.signal,

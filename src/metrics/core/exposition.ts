@@ -43,12 +43,15 @@ function openMetricsFamilyName(family: AnyFamily): string {
   return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
 }
 
-/** Appends one family to `out`; families without series are left out entirely. */
+/**
+ * Appends one family to `out`. A family without series still declares its `# HELP` and `# TYPE` (as
+ * prom-client does), so a fresh deployment shows every metric it will ever expose.
+ */
 export function writeFamily(out: string, family: AnyFamily, format: ExpositionFormat): string {
-  if (family.series.size === 0) return out;
   const om = format === 'openmetrics';
   const declared = om ? openMetricsFamilyName(family) : family.name;
   out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+  if (family.series.size === 0) return out;
   if (family.type === 'histogram') {
     for (const s of family.series.values()) out = writeHistogramSeries(out, family, s, om);
     return out;

@@ -1,8 +1,10 @@
 /**
  * The label guard: what a label value may be before it becomes a series. It keeps PII out of the
  * exposition (e-mail addresses and phone numbers are replaced, not stored), bounds length and
- * character set, and escapes values for the text formats.
+ * character set, and escapes values for the text formats. What counts as PII is `./redact.ts`'s rule,
+ * the same the service's log scrubber uses; values are cut before they are checked.
  */
+import { containsEmail, containsPhone } from './redact.ts';
 
 export const LABEL_VALUE_MAX_LENGTH = 128;
 export const REDACTED_VALUE = '__redacted__';
@@ -17,33 +19,16 @@ export interface GuardedValue {
   reason: DropReason | null;
 }
 
-const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[a-z]{2,}/i;
-// A value made only of phone characters, or an international number inside a longer value.
-const PHONE_WHOLE = /^(?:tel:)?\+?[\d\s()./-]+$/i;
-const PHONE_EMBEDDED = /\+\d[\d\s()./-]{5,}\d/;
-const MIN_PHONE_DIGITS = 7;
-// Dates and times share a phone number's characters; they are not PII.
-const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$|^\d{2}:\d{2}(?::\d{2})?$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-function digitCount(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
-}
+/** How much of a value the PII checks read: well past the kept length, so nothing kept goes unchecked. */
+const PII_SCAN_CHARS = 4 * LABEL_VALUE_MAX_LENGTH;
 
 export function looksLikeEmail(value: string): boolean {
-  return value.includes('@') && EMAIL.test(value);
+  return containsEmail(value.length > PII_SCAN_CHARS ? value.slice(0, PII_SCAN_CHARS) : value);
 }
 
 export function looksLikePhone(value: string): boolean {
-  if (digitCount(value) < MIN_PHONE_DIGITS) return false;
-  if (PHONE_WHOLE.test(value)) return !DATE_OR_TIME.test(value);
-  const m = PHONE_EMBEDDED.exec(value);
-  return m !== null && digitCount(m[0]) >= MIN_PHONE_DIGITS;
+  return containsPhone(value.length > PII_SCAN_CHARS ? value.slice(0, PII_SCAN_CHARS) : value);
 }
 
 /** Turns any input into a safe label value, saying why it changed it. */

@@ -4,7 +4,9 @@
  *
  * - PostgreSQL: client backends in `pg_stat_activity`; `max_connections` from `pg_settings`.
  * - MySQL/MariaDB: `Threads_connected`; `@@max_connections`.
- * - SQLite has no server and no connection limit: the source reports "not configured".
+ * - SQLite (embedded): the one connection the service holds, and a limit of one (Kysely's SQLite driver
+ *   serialises every query on a single connection), so the panel has a value on a fresh `npm start`.
+ *   The connections alert ignores a limit of one: an embedded database cannot run out of connections.
  *
  * The application pool's own total/idle/waiting is per instance and in memory; see
  * `instrument/pool.ts`, which refreshes it at scrape time.
@@ -12,7 +14,7 @@
 import { type Kysely, sql } from 'kysely';
 import { catalog } from '../catalog.ts';
 import { assertDialect, isKysely, type SqlDialect, toCount } from './sql.ts';
-import { type MetricSource, notConfiguredSource, type Sample, SourceConfigError } from './types.ts';
+import { type MetricSource, type Sample, SourceConfigError } from './types.ts';
 
 export interface DatabaseSourceOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the source runs raw catalog queries only.
@@ -26,11 +28,8 @@ const METRICS = [catalog.databaseConnections, catalog.databaseMaxConnections];
 export function databaseSource(options: DatabaseSourceOptions): MetricSource {
   if (!isKysely(options.db)) throw new SourceConfigError('database source: `db` must be a Kysely instance');
   const dialect = assertDialect('database source `dialect`', options.dialect);
-  if (dialect === 'sqlite') {
-    return notConfiguredSource('database', METRICS, 'SQLite has no server-side connection count');
-  }
   const db = options.db;
-  const read = dialect === 'postgres' ? readPostgres : readMysql;
+  const read = dialect === 'postgres' ? readPostgres : dialect === 'mysql' ? readMysql : readSqlite;
   return {
     name: 'database',
     metrics: METRICS,
@@ -42,6 +41,13 @@ export function databaseSource(options: DatabaseSourceOptions): MetricSource {
       return samples;
     },
   };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+async function readSqlite(db: Kysely<any>): Promise<{ connections: number; max: number | undefined }> {
+  // A query proves the connection is open (a closed database throws here instead of reporting 1).
+  await sql`SELECT 1`.execute(db);
+  return { connections: 1, max: 1 };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: see above.

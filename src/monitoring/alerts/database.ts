@@ -34,7 +34,8 @@ export function databaseAlerts(ctx: Context): AlertDef[] {
       name: 'AskProAIDatabaseConnectionsHigh',
       severity: 'warning',
       service: config.jobs.service,
-      expr: `${connections} / ${max} > ${num(t.databaseConnectionsRatio)}`,
+      // A limit of one is the embedded SQLite connection: it cannot run out.
+      expr: `${connections} / (${max} > 1) > ${num(t.databaseConnectionsRatio)}`,
       for: config.for.databaseConnections,
       summary: 'The database is running out of connections.',
       description: `{{ $value | humanizePercentage }} of the database's max_connections are in use (threshold ${percent(t.databaseConnectionsRatio)}%).`,

@@ -2,7 +2,7 @@
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
-import { aggregate, increase, orZero, re, sel, sumBy } from '../promql.ts';
+import { aggregate, increase, orZero, perMinute, re, sel, sumBy } from '../promql.ts';
 import { dashboard, finish, stat, timeseries } from './common.ts';
 
 export const BUSINESS_TITLE = 'AskProAI Business';
@@ -36,26 +36,29 @@ export function businessDashboard(ctx: Context) {
     .withPanel(
       timeseries(ctx, {
         title: 'Bookings by status',
-        description: 'Bookings recorded per interval.',
-        unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['status'], increase(bookings, w))), legend: '{{status}}' }],
+        description: 'Bookings recorded per minute.',
+        unit: units.OpsPerMinute,
+        queries: [{ expr: orZero(sumBy(['status'], perMinute(bookings, w))), legend: '{{status}}' }],
       }),
     )
     .withPanel(
       timeseries(ctx, {
         title: 'Bookings by source',
         description: 'Phone (the AI agent), web, API and Cal.com.',
-        unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['source'], increase(bookings, w))), legend: '{{source}}' }],
+        unit: units.OpsPerMinute,
+        queries: [{ expr: orZero(sumBy(['source'], perMinute(bookings, w))), legend: '{{source}}' }],
       }),
     )
     .withPanel(
       timeseries(ctx, {
         title: 'Calls by company (top 10)',
         description: 'Companies are tenant ids, never names.',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
-          { expr: orZero(`topk(10, ${sumBy(['company'], increase(calls, w))})`), legend: '{{company}}' },
+          {
+            expr: `${sumBy(['company'], perMinute(calls, w))} and on (company) topk(10, ${sumBy(['company'], increase(calls, '$__range'))} @ end())`,
+            legend: '{{company}}',
+          },
         ],
       }),
     )
@@ -63,18 +66,18 @@ export function businessDashboard(ctx: Context) {
       timeseries(ctx, {
         title: 'Calls by status',
         description: 'Final status of each call.',
-        unit: units.Short,
-        queries: [{ expr: orZero(sumBy(['status'], increase(calls, w))), legend: '{{status}}' }],
+        unit: units.OpsPerMinute,
+        queries: [{ expr: orZero(sumBy(['status'], perMinute(calls, w))), legend: '{{status}}' }],
       }),
     )
     .withPanel(
       timeseries(ctx, {
         title: 'Webhooks by provider and status',
         description: 'Retell and Cal.com deliveries.',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['provider', 'status'], increase(webhooks, w))),
+            expr: orZero(sumBy(['provider', 'status'], perMinute(webhooks, w))),
             legend: '{{provider}} {{status}}',
           },
         ],
@@ -84,10 +87,10 @@ export function businessDashboard(ctx: Context) {
       timeseries(ctx, {
         title: 'Webhook errors by provider',
         description: `Deliveries ending ${config.outcomes.webhookErrors.join(', ')}.`,
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['provider', 'status'], increase(webhookErrors, w))),
+            expr: orZero(sumBy(['provider', 'status'], perMinute(webhookErrors, w))),
             legend: '{{provider}} {{status}}',
           },
         ],

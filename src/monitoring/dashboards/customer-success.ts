@@ -6,7 +6,7 @@
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
-import { eq, increase, orZero, re, sel, sumBy } from '../promql.ts';
+import { eq, increase, orZero, perMinute, re, sel, sumBy } from '../promql.ts';
 import { dashboard, finish, labelVariable, stat, timeseries } from './common.ts';
 
 export const CUSTOMER_SUCCESS_TITLE = 'AskProAI Customer Success';
@@ -65,10 +65,10 @@ export function customerSuccessDashboard(ctx: Context) {
       timeseries(ctx, {
         title: 'Calls by status',
         description: 'Outcome of the selected tenants’ calls over time.',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['company', 'status'], increase(calls(), '$__rate_interval'))),
+            expr: orZero(sumBy(['company', 'status'], perMinute(calls(), '$__rate_interval'))),
             legend: '{{company}} {{status}}',
           },
         ],
@@ -78,10 +78,10 @@ export function customerSuccessDashboard(ctx: Context) {
       timeseries(ctx, {
         title: 'Failed calls by tenant',
         description: 'Failures per tenant over time.',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['company'], increase(calls(failed), '$__rate_interval'))),
+            expr: orZero(sumBy(['company'], perMinute(calls(failed), '$__rate_interval'))),
             legend: '{{company}}',
           },
         ],
@@ -90,14 +90,14 @@ export function customerSuccessDashboard(ctx: Context) {
     .withPanel(
       timeseries(ctx, {
         title: 'Webhook errors (all tenants)',
-        description: `Deliveries ending ${o.webhookErrors.join(', ')}.`,
-        unit: units.Short,
+        description: `Deliveries per minute ending ${o.webhookErrors.join(', ')}.`,
+        unit: units.OpsPerMinute,
         queries: [
           {
             expr: orZero(
               sumBy(
                 ['provider'],
-                increase(
+                perMinute(
                   sel(n.of(catalog.webhooksTotal), job, re('status', o.webhookErrors.join('|'))),
                   '$__rate_interval',
                 ),

@@ -7,7 +7,19 @@ import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
-import { aggregate, eq, external, increase, num, orZero, quantile, rate, re, sel, sumBy } from '../promql.ts';
+import {
+  aggregate,
+  eq,
+  external,
+  num,
+  orZero,
+  perMinute,
+  quantile,
+  rate,
+  re,
+  sel,
+  sumBy,
+} from '../promql.ts';
 import { recordedNames } from '../rules/recording.ts';
 import { dashboard, finish, gauge, labelVariable, stat, timeseries } from './common.ts';
 
@@ -142,10 +154,12 @@ export function systemDashboard(ctx: Context) {
       timeseries(ctx, {
         title: 'Application errors by type',
         description: 'Errors the application recorded, by type and severity.',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['type', 'severity'], increase(sel(n.of(catalog.errorsTotal), job, inst), w))),
+            expr: orZero(
+              sumBy(['type', 'severity'], perMinute(sel(n.of(catalog.errorsTotal), job, inst), w)),
+            ),
             legend: '{{type}} ({{severity}})',
           },
         ],
@@ -173,15 +187,9 @@ export function systemDashboard(ctx: Context) {
     .withPanel(
       timeseries(ctx, {
         title: 'Database query time p95',
-        description: `SLA ${num(t.queryTimeSeconds)} s; slow queries per second beside it.`,
+        description: `SLA ${num(t.queryTimeSeconds)} s (slow queries per minute are in their own panel).`,
         unit: units.Seconds,
-        queries: [
-          { expr: r.queryTime, legend: 'p95' },
-          {
-            expr: orZero(sumBy(['operation'], rate(sel(n.of(catalog.databaseSlowQueries), job, inst), w))),
-            legend: 'slow {{operation}} /s',
-          },
-        ],
+        queries: [{ expr: r.queryTime, legend: 'p95' }],
         steps: [[t.queryTimeSeconds, 'red']],
       }),
     )
@@ -205,12 +213,28 @@ export function systemDashboard(ctx: Context) {
             expr: quantile(n, catalog.queueJobDuration, config.quantile, ['queue'], [job, inst], w),
             legend: '{{queue}}',
           },
-          {
-            expr: orZero(sumBy(['queue'], increase(sel(n.of(catalog.queueJobTimeouts), job, inst), w))),
-            legend: 'timeouts {{queue}}',
-          },
         ],
         steps: [[t.jobTimeoutSeconds, 'red']],
+      }),
+    )
+    .withPanel(
+      timeseries(ctx, {
+        title: 'Job timeouts and slow queries per minute',
+        description: `Jobs that ran past ${num(t.jobTimeoutSeconds)} s, and database queries at or above the slow-query threshold.`,
+        unit: units.OpsPerMinute,
+        queries: [
+          {
+            expr: orZero(sumBy(['queue'], perMinute(sel(n.of(catalog.queueJobTimeouts), job, inst), w))),
+            legend: 'timeouts {{queue}}',
+          },
+          {
+            expr: orZero(
+              sumBy(['operation'], perMinute(sel(n.of(catalog.databaseSlowQueries), job, inst), w)),
+            ),
+            legend: 'slow {{operation}}',
+          },
+        ],
+        span: 24,
       }),
     )
     .withPanel(
@@ -278,15 +302,15 @@ export function systemDashboard(ctx: Context) {
         title: 'Label values folded or altered',
         description:
           'Recordings folded into the overflow series or altered by the label guard (PII, length).',
-        unit: units.Short,
+        unit: units.OpsPerMinute,
         queries: [
           {
-            expr: orZero(sumBy(['metric'], increase(sel(n.of(catalog.metricsLabelOverflow), job, inst), w))),
+            expr: orZero(sumBy(['metric'], perMinute(sel(n.of(catalog.metricsLabelOverflow), job, inst), w))),
             legend: 'overflow {{metric}}',
           },
           {
             expr: orZero(
-              sumBy(['metric', 'reason'], increase(sel(n.of(catalog.metricsDroppedLabels), job, inst), w)),
+              sumBy(['metric', 'reason'], perMinute(sel(n.of(catalog.metricsDroppedLabels), job, inst), w)),
             ),
             legend: '{{reason}} {{metric}}',
           },

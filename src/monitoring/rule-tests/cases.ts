@@ -112,8 +112,13 @@ export const alertCases: AlertCase[] = [
         exp_annotations: apiAnnotations('0.74', 'critical', '0.5'),
       },
     ],
-    // Fast routed requests, plus slow scanner requests that match no route (excluded from the SLA).
-    below: [...http('/api/bookings/:id', [[0.1, 10]]), ...http('unmatched', [[10, 50]])],
+    // Fast routed requests, plus slow scanner requests that match no route and anyone calling the demo
+    // slow route (both excluded from the SLA).
+    below: [
+      ...http('/api/bookings/:id', [[0.1, 10]]),
+      ...http('unmatched', [[10, 50]]),
+      ...http('/api/demo/slow', [[10, 50]]),
+    ],
   },
   {
     alert: 'AskProAIApiLatencyHigh',
@@ -161,6 +166,12 @@ export const alertCases: AlertCase[] = [
         'askproai_http_requests_total',
         { ...APP, method: 'POST', endpoint: '/api/bookings', status: '500' },
         1,
+      ),
+      // Anyone may call the demo failure route outside production: it never pages.
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/fail', status: '500' },
+        1000,
       ),
       counter(
         'askproai_http_requests_total',

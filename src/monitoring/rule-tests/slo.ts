@@ -140,8 +140,9 @@ function sloTests(ctx: Context, spec: SloSpec): Record<string, unknown>[] {
     throw new Error(`SLO ${spec.name}: no promtool traffic defined in src/monitoring/rule-tests/slo.ts`);
   const budget = 1 - spec.objective;
   const alertname = sloAlertName(spec);
+  const round = (v: number) => Number(v.toPrecision(10));
   const burn = (x: number): Stretch[] => [
-    { minutes: LONG, good: TOTAL - x * budget * TOTAL, bad: x * budget * TOTAL },
+    { minutes: LONG, good: round(TOTAL - x * budget * TOTAL), bad: round(x * budget * TOTAL) },
   ];
   const twoX = pct(2 * budget);
   return [

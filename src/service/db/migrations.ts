@@ -88,6 +88,36 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '2026_12_02_0002_admin_users_api_keys_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_users')
+        .addColumn('username', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('company_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(100)', (c) => c.notNull())
+        .addColumn('key_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('admin_sessions')
+        .addColumn('sid', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['admin_sessions', 'api_keys', 'admin_users']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -75,7 +75,36 @@ export interface WebhookDeliveriesTable {
   processed_at: number | null;
 }
 
+export interface AdminUsersTable {
+  username: string;
+  /** `scrypt$N$r$p$salt$hash` (see auth/passwords.ts). */
+  password_hash: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  /** The public part of the key (`askp_<id>_<secret>`). */
+  id: string;
+  /** The only tenant the key sees and changes. */
+  company_id: string;
+  name: string;
+  /** SHA-256 of the whole key, hex; the key itself is never stored. */
+  key_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AdminSessionsTable {
+  sid: string;
+  /** The session as JSON (user name, CSRF secret, cookie expiry). */
+  data: string;
+  expires_at: number;
+}
+
 export interface ServiceTables {
+  admin_users: AdminUsersTable;
+  api_keys: ApiKeysTable;
+  admin_sessions: AdminSessionsTable;
   companies: CompaniesTable;
   calcom_event_types: CalcomEventTypesTable;
   bookings: BookingsTable;

@@ -38,14 +38,14 @@ const isoDate = z
   .max(64)
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 date' });
 
-export const CalcomAttendeeSchema = z.looseObject({
+export const CalcomAttendeeSchema = z.object({
   name: z.string().max(200).optional(),
   email: z.string().max(320).optional(),
   phoneNumber: z.string().max(32).nullish(),
   timeZone: z.string().max(64).optional(),
 });
 
-export const CalcomPayloadSchema = z.looseObject({
+export const CalcomPayloadSchema = z.object({
   uid: z.string().min(1).max(128).optional(),
   bookingId: z.number().int().optional(),
   eventTypeId: z.coerce.number().int().positive().optional(),
@@ -62,7 +62,7 @@ export const CalcomPayloadSchema = z.looseObject({
 });
 
 export const CalcomEventSchema = z
-  .looseObject({
+  .object({
     triggerEvent: z.string().min(1).max(64),
     createdAt: z.string().max(64),
     payload: CalcomPayloadSchema,
@@ -93,11 +93,13 @@ export function newBookingId(): string {
   return `bkg_${randomBytes(9).toString('base64url')}`;
 }
 
-async function findByUid(trx: Trx, uid: string) {
+/** The tenant's booking with this Cal.com uid; another tenant's booking is never found. */
+async function findByUid(trx: Trx, companyId: string, uid: string) {
   return trx
     .selectFrom('bookings')
     .select(['id', 'status', 'source'])
     .where('calcom_uid', '=', uid)
+    .where('company_id', '=', companyId)
     .executeTakeFirst();
 }
 
@@ -132,6 +134,15 @@ async function insertBooking(
     .execute();
 }
 
+async function ownedByAnotherTenant(trx: Trx, companyId: string, uid: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('bookings')
+    .select('company_id')
+    .where('calcom_uid', '=', uid)
+    .executeTakeFirst();
+  return row !== undefined && row.company_id !== companyId;
+}
+
 /** Inserts or updates the booking with Cal.com uid `uid` to `status`. */
 async function setStatus(
   trx: Trx,
@@ -142,7 +153,7 @@ async function setStatus(
   now: number,
 ) {
   const p = body.payload;
-  const existing = await findByUid(trx, uid);
+  const existing = await findByUid(trx, companyId, uid);
   if (!existing) {
     await insertBooking(trx, body, companyId, status, now);
     return;
@@ -157,6 +168,7 @@ async function setStatus(
       ...(p.endTime ? { end_at: ms(p.endTime) } : {}),
     })
     .where('id', '=', existing.id)
+    .where('company_id', '=', companyId)
     .execute();
 }
 
@@ -188,6 +200,11 @@ export const calcom: ProviderSpec<CalcomEvent> = {
   async apply(trx, body, companyId, now): Promise<Effects> {
     const effects = noEffects();
     const p = body.payload;
+    // A uid that belongs to another tenant's booking is not this tenant's to change: acknowledged,
+    // nothing stored, nothing counted (and no retry loop on the unique uid).
+    for (const uid of [p.uid, p.rescheduleUid]) {
+      if (uid && (await ownedByAnotherTenant(trx, companyId, uid))) return effects;
+    }
     const source = sourceOf(body);
     switch (body.triggerEvent) {
       case 'BOOKING_CREATED':
@@ -197,7 +214,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
           p.requiresConfirmation === true ||
           p.status?.toUpperCase() === 'PENDING';
         const status: BookingStatus = pending ? 'pending' : 'confirmed';
-        const existing = await findByUid(trx, p.uid!);
+        const existing = await findByUid(trx, companyId, p.uid!);
         // The same booking created twice (requested, then confirmed by the host) is one booking.
         if (existing?.status === status) break;
         await setStatus(trx, body, companyId, p.uid!, status, now);
@@ -205,7 +222,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
         break;
       }
       case 'BOOKING_RESCHEDULED': {
-        const existing = p.rescheduleUid ? await findByUid(trx, p.rescheduleUid) : undefined;
+        const existing = p.rescheduleUid ? await findByUid(trx, companyId, p.rescheduleUid) : undefined;
         await setStatus(trx, body, companyId, existing ? p.rescheduleUid! : p.uid!, 'rescheduled', now);
         effects.bookings.push({
           status: 'rescheduled',
@@ -216,7 +233,7 @@ export const calcom: ProviderSpec<CalcomEvent> = {
       case 'BOOKING_CANCELLED':
       case 'BOOKING_REJECTED': {
         const status: BookingStatus = body.triggerEvent === 'BOOKING_CANCELLED' ? 'cancelled' : 'failed';
-        const existing = await findByUid(trx, p.uid!);
+        const existing = await findByUid(trx, companyId, p.uid!);
         await setStatus(trx, body, companyId, p.uid!, status, now);
         effects.bookings.push({ status, source: existing ? (existing.source as BookingSource) : source });
         break;

@@ -79,14 +79,7 @@ export class WebhookPipeline {
     const started = performance.now();
     const spec = PROVIDERS[provider];
     const { collector } = this.deps;
-    let parsed: unknown;
-    let jsonOk = true;
-    try {
-      parsed = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
-    } catch {
-      jsonOk = false;
-    }
-    const event = spec.eventLabel(parsed);
+    let event = 'unknown';
     const finish = (
       status: WebhookStatus,
       statusCode: number,
@@ -96,11 +89,21 @@ export class WebhookPipeline {
       return { statusCode, body };
     };
 
+    // The signature is checked over the raw bytes before anything reads them: an unsigned body is
+    // never parsed, and the answer says no more than that.
     const check = spec.verify(raw, headers, this.deps.secrets, this.now());
     if (!check.ok) {
-      log.warn({ provider, event, reason: check.reason }, 'webhook signature rejected');
-      return finish('rejected', 401, { error: 'invalid signature', reason: check.reason });
+      log.warn({ provider, reason: check.reason }, 'webhook signature rejected');
+      return finish('rejected', 401, { error: 'invalid signature' });
     }
+    let parsed: unknown;
+    let jsonOk = true;
+    try {
+      parsed = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
+    } catch {
+      jsonOk = false;
+    }
+    event = spec.eventLabel(parsed);
     if (!jsonOk || parsed === undefined) {
       log.warn({ provider, event }, 'webhook body is not JSON');
       return finish('invalid', 400, { error: 'the body must be a JSON object' });

@@ -15,7 +15,7 @@ const ANALYSIS_MAX_CHARS = 16_000;
 const phone = z.string().max(32);
 const millis = z.number().int().nonnegative().max(8_640_000_000_000_000);
 
-export const RetellCallSchema = z.looseObject({
+export const RetellCallSchema = z.object({
   call_id: z.string().min(1).max(128),
   agent_id: z.string().min(1).max(128),
   call_status: z.string().min(1).max(32),
@@ -31,7 +31,7 @@ export const RetellCallSchema = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const RetellEventSchema = z.looseObject({
+export const RetellEventSchema = z.object({
   event: z.string().min(1).max(64),
   call: RetellCallSchema,
 });
@@ -95,6 +95,7 @@ async function upsertCall(
     .selectFrom('calls')
     .select(['id', 'status'])
     .where('id', '=', call.call_id)
+    .where('company_id', '=', companyId)
     .executeTakeFirst();
   if (existing) {
     // Events may arrive out of order: an ended call never goes back to in_progress.
@@ -107,6 +108,7 @@ async function upsertCall(
         ...(analysis !== undefined ? { analysis } : {}),
       })
       .where('id', '=', call.call_id)
+      .where('company_id', '=', companyId)
       .execute();
     return;
   }
