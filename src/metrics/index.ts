@@ -6,6 +6,7 @@ export * from './cluster.ts';
 export { type CollectorOptions, MetricsCollector } from './collector.ts';
 export { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 export { LABEL_VALUE_MAX_LENGTH, OVERFLOW_VALUE, REDACTED_VALUE } from './core/labels.ts';
+export { createScrubber, REDACTED, redactText, type Scrubber } from './core/redact.ts';
 export { DEFAULT_MAX_SERIES, type GuardCounters, Registry, type RegistryOptions } from './core/registry.ts';
 export {
   aggregationOf,

@@ -12,6 +12,7 @@ import {
   type BookingSource,
   type CallStatus,
   DEFAULT_NAMESPACE,
+  type MetricKey,
   type WebhookStatus,
 } from '../metrics/catalog.ts';
 import { DEFAULTS } from '../metrics/defaults.ts';
@@ -276,6 +277,90 @@ export const monitoringConfig = {
     retentionSize: '10GB',
   },
 
+  /**
+   * The highly available layout (docker-compose.observability.ha.yml, observability/ha/) and the
+   * Kubernetes manifests (deploy/kubernetes/). See docs/scaling.md.
+   */
+  ha: {
+    /** Prometheus replicas: compose service name → value of the replica label. Both scrape the same targets. */
+    prometheusReplicas: { prometheus: 'a', 'prometheus-b': 'b' } as Record<string, string>,
+    /** External label telling the replicas apart; dropped before alerts reach Alertmanager. */
+    replicaLabel: 'replica',
+    /** Alertmanager cluster members (compose service names), peers of each other over the gossip port. */
+    alertmanagers: ['alertmanager', 'alertmanager-b'],
+    alertmanagerPort: 9093,
+    /** Alertmanager gossip (memberlist) port. */
+    clusterPort: 9094,
+    /** How long an Alertmanager waits for the peer before it in the cluster to notify (`--cluster.peer-timeout`). */
+    peerTimeout: '15s',
+    /** file_sd file (inside the container) listing the service instances; one target per planned instance. */
+    serviceTargetsFile: '/etc/prometheus/targets/askproai.yml',
+  },
+
+  /** remote_write from every replica to the long-term store. */
+  remoteWrite: {
+    /** VictoriaMetrics single node in the HA compose layout (Mimir: .../api/v1/push, Thanos Receive: .../api/v1/receive). */
+    url: 'http://victoriametrics:8428/api/v1/write',
+    /**
+     * Drop the replica label on the way out, so both replicas write the same series and VictoriaMetrics
+     * keeps one sample per scrape interval (`-dedup.minScrapeInterval`). Keep it (false) for Mimir's HA
+     * tracker or Thanos, which deduplicate on the label themselves.
+     */
+    dropReplicaLabel: true,
+    /**
+     * Kept out of long-term storage: catalog metrics with many series and no long-range use (per-heap-space
+     * and per-resource detail, GC buckets, the label guard's debug counter), and other programs' series
+     * matching `dropOther`. Prometheus still stores them for its own retention.
+     */
+    dropMetrics: [
+      'nodejsHeapSpaceSizeUsed',
+      'nodejsActiveResources',
+      'nodejsGcDuration',
+      'metricsDroppedLabels',
+    ] satisfies MetricKey[] as MetricKey[],
+    /** Metric-name regex of other programs' debug series (Go runtime internals, per-scrape bookkeeping). */
+    dropOther: 'go_(memstats|gc|sched)_.*|scrape_(samples_post_metric_relabeling|series_added)',
+    /** `X-Scope-OrgID` for a multi-tenant store (Mimir, Cortex); empty sends none. PROMETHEUS_REMOTE_WRITE_ORG_ID overrides it at start. */
+    orgId: '',
+    /** Samples per request (VictoriaMetrics and Mimir take large batches well). */
+    samplesPerSend: 2000,
+    /** Planning assumption: seconds one remote-write request takes. */
+    requestSeconds: 0.25,
+    /** After an outage the queue must send this many times faster than samples arrive, to catch up. */
+    catchUpFactor: 4,
+    /** Longest pause between retries while the store is down. */
+    maxBackoff: '5s',
+    /** How long VictoriaMetrics keeps samples (`-retentionPeriod`); Prometheus keeps storage.retentionTime. */
+    longTermRetention: '400d',
+    /** Retention of the replicas' local TSDB when remote write carries the history. */
+    localRetention: '7d',
+    /** PrometheusRemoteWriteBehind: the newest sent sample lags the newest appended one by more than this. */
+    behindSeconds: 120,
+    /** PrometheusRemoteWriteFailing: share of samples the store rejected for good. */
+    failingRatio: 0.01,
+    /** Window of the remote-write alerts' rates and max_over_time. */
+    window: '5m',
+    /** `for:` of both remote-write alerts. */
+    for: '15m',
+  },
+
+  /** Kubernetes manifests (deploy/kubernetes/), for the Prometheus operator. */
+  kubernetes: {
+    namespace: 'askproai',
+    /** The service image (built from the Dockerfile). */
+    image: 'ghcr.io/askproai/askproai-monitoring:0.1.0',
+    /** Port the service listens on in the pod. */
+    containerPort: 8080,
+    /** Secret holding the metrics bearer token (key `token`); created by the operator, never committed. */
+    tokenSecret: 'askproai-metrics-token',
+    /** Secret with the Slack webhook URL and SMTP password (keys as in observability/secrets). */
+    alertmanagerSecret: 'askproai-alertmanager-secrets',
+    /** Label every object carries so the Prometheus and Alertmanager resources select them. */
+    selectorLabel: { 'app.kubernetes.io/part-of': 'askproai' } as Record<string, string>,
+    /** Label the Grafana sidecar watches for dashboard ConfigMaps. */
+    grafanaDashboardLabel: { grafana_dashboard: '1' } as Record<string, string>,
+  },
+
   /** Grafana dashboards: shared defaults. */
   dashboards: {
     refresh: '30s',
@@ -339,11 +424,19 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
     ...Object.entries(config.windows).map(([k, v]): [string, string] => [`windows.${k}`, v]),
     ...Object.entries(config.for).map(([k, v]): [string, string] => [`for.${k}`, v]),
     ['storage.retentionTime', config.storage.retentionTime],
+    ...(['maxBackoff', 'longTermRetention', 'localRetention', 'window', 'for'] as const).map(
+      (k): [string, string] => [`remoteWrite.${k}`, config.remoteWrite[k]],
+    ),
+    ['ha.peerTimeout', config.ha.peerTimeout],
   ];
   for (const [key, value] of durations) {
     if (!DURATION.test(value))
       problems.push(`${key}: expected a Prometheus duration such as 5m, got "${value}"`);
   }
+  if (!(config.remoteWrite.failingRatio > 0 && config.remoteWrite.failingRatio < 1))
+    problems.push(
+      `remoteWrite.failingRatio: expected a ratio between 0 and 1, got ${config.remoteWrite.failingRatio}`,
+    );
   for (const key of ['errorRatio', 'errorRatioCritical', 'databaseConnectionsRatio'] as const) {
     const v = config.thresholds[key];
     if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);

@@ -5,13 +5,30 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { alertmanagerConfig, alertmanagerTemplates, TEMPLATE_FILE } from './alertmanager.ts';
 import { alertGroups } from './alerts/index.ts';
 import { capacityMarkdown } from './capacity.ts';
 import { type Context, createContext } from './context.ts';
 import { dashboards } from './dashboards/index.ts';
 import { grafanaDatasources } from './grafana.ts';
+import {
+  composeLayout,
+  haCompose,
+  haEntrypoint,
+  haPaths,
+  haPrometheusConfig,
+  haReadme,
+  serviceTargets,
+  splitRuleFiles,
+  victoriaDatasource,
+} from './ha.ts';
+import {
+  kubernetesManifests,
+  kubernetesReadme,
+  type RuleGroupFile,
+  renderManifests,
+} from './kubernetes/index.ts';
 import { promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
 import { RULE_TESTS_DIR, ruleTestFiles } from './rule-tests/index.ts';
@@ -33,10 +50,16 @@ export const paths = {
   dashboardsDir: 'observability/grafana/dashboards',
   promtail: 'observability/promtail/promtail.yml',
   capacity: 'docs/capacity.md',
+  kubernetesDir: 'deploy/kubernetes',
 } as const;
 
 /** Folders that hold nothing but generated files: a file there that generation does not produce is stale. */
-const GENERATED_ONLY_DIRS = [dirname(paths.recordingRules), paths.dashboardsDir, RULE_TESTS_DIR];
+const GENERATED_ONLY_DIRS = [
+  dirname(paths.recordingRules),
+  paths.dashboardsDir,
+  RULE_TESTS_DIR,
+  paths.kubernetesDir,
+];
 
 /** YAML with the header; long expressions stay on one line, so diffs show the changed rule. */
 export function toYaml(value: unknown): string {
@@ -72,6 +95,66 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   );
   files.set(paths.promtail, toYaml(promtailConfig(ctx)));
   files.set(paths.capacity, capacityMarkdown(ctx, `<!-- ${GENERATED_BY} -->`));
+  for (const [path, content] of haFiles(ctx, files)) files.set(path, content);
+  for (const [path, content] of kubernetesFiles(ctx, files)) files.set(path, content);
+  return files;
+}
+
+/** The generated rule files (paths), in glob order. */
+function ruleFilePaths(generated: Map<string, string>): string[] {
+  const dir = `${dirname(paths.recordingRules)}/`;
+  return [...generated.keys()]
+    .filter((p) => p.startsWith(dir) && p.endsWith('.yml') && !p.slice(dir.length).includes('/'))
+    .sort();
+}
+
+/** Every rule group of the generated rule files, in the order Prometheus' `rules/*.yml` glob loads them. */
+export function generatedRuleGroups(generated: Map<string, string>): RuleGroupFile[] {
+  return ruleFilePaths(generated).flatMap(
+    (p) => (parse(generated.get(p)!) as { groups: RuleGroupFile[] }).groups,
+  );
+}
+
+const ruleExprs = (groups: RuleGroupFile[]) => groups.flatMap((g) => g.rules.map((r) => String(r.expr)));
+
+/** deploy/kubernetes: typed, validated objects built from the generated rules and dashboards. */
+function kubernetesFiles(ctx: Context, generated: Map<string, string>): Map<string, string> {
+  const ruleGroups = generatedRuleGroups(generated);
+  const dashboardFiles: Record<string, string> = {};
+  for (const [path, content] of generated) {
+    if (path.startsWith(`${paths.dashboardsDir}/`) && path.endsWith('.json'))
+      dashboardFiles[path.slice(paths.dashboardsDir.length + 1)] = content;
+  }
+  const manifests = kubernetesManifests(ctx, {
+    ruleGroups,
+    dashboards: dashboardFiles,
+    ruleExprs: ruleExprs(ruleGroups),
+  });
+  const rendered = renderManifests(manifests, GENERATED_BY);
+  rendered.set('README.md', kubernetesReadme(ctx, `<!-- ${GENERATED_BY} -->`, Object.keys(manifests)));
+  return new Map([...rendered].map(([file, content]) => [`${paths.kubernetesDir}/${file}`, content]));
+}
+
+/** The HA layout's files; `generated` holds the rule files the replicas and vmalert load. */
+function haFiles(ctx: Context, generated: Map<string, string>): Map<string, string> {
+  const dir = `${dirname(paths.recordingRules)}/`;
+  const ruleFiles: Record<string, string[]> = {};
+  for (const path of ruleFilePaths(generated))
+    ruleFiles[path.slice(dir.length)] = ruleExprs(
+      (parse(generated.get(path)!) as { groups: RuleGroupFile[] }).groups,
+    );
+  const split = splitRuleFiles(ctx, ruleFiles);
+  const files = new Map<string, string>();
+  for (const replica of Object.values(ctx.config.ha.prometheusReplicas))
+    files.set(
+      haPaths.prometheus(replica),
+      toYaml(haPrometheusConfig(ctx, replica, composeLayout(ctx, split))),
+    );
+  files.set(haPaths.entrypoint, haEntrypoint().replace('\n', `\n# ${GENERATED_BY}\n`));
+  files.set(haPaths.serviceTargets, toYaml(serviceTargets(ctx)));
+  files.set(haPaths.grafanaDatasource, toYaml(victoriaDatasource(ctx)));
+  files.set(haPaths.compose, toYaml(haCompose(ctx, split)));
+  files.set(haPaths.readme, haReadme(ctx, `<!-- ${GENERATED_BY} -->`, split));
   return files;
 }
 

@@ -16,9 +16,9 @@ import Fastify, {
 } from 'fastify';
 import pino from 'pino';
 import { allowsDevelopmentDefaults, type Config } from '../config.ts';
-import { redactText } from '../metrics/core/redact.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../metrics/http/fastify.ts';
 import type { Metrics } from '../metrics/index.ts';
+import { redactText } from '../metrics/index.ts';
 import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
 import { DEMO_ENDPOINTS } from '../monitoring/config.ts';
 import { applyDemoCredentials } from './auth/demo.ts';

@@ -3,4 +3,4 @@
  * the library's one redaction module (shared with the label guard); this re-export keeps the service's
  * imports local.
  */
-export { createScrubber, REDACTED, type Scrubber } from '../metrics/core/redact.ts';
+export { createScrubber, REDACTED, type Scrubber } from '../metrics/index.ts';

@@ -70,6 +70,7 @@ describe('docker-compose.observability.yml', () => {
     const names = Object.keys(c.services).sort();
     assert.deepEqual(names, [
       'alertmanager',
+      'app',
       'grafana',
       'loki',
       'mysqld-exporter',

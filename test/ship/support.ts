@@ -131,16 +131,17 @@ async function packShared(): Promise<Packed> {
       throw err;
     }
   }
-  return waitFor(
+  const outcome = await waitFor(
     async () => {
       const text = await readFile(failed, 'utf8').catch(() => undefined);
-      if (text !== undefined) throw new Error(`packing failed in another test file:\n${text}`);
-      return JSON.parse(await readFile(result, 'utf8')) as Packed;
+      if (text !== undefined) return { failed: text };
+      const packed = await readFile(result, 'utf8').catch(() => undefined);
+      return packed === undefined ? undefined : { packed: JSON.parse(packed) as Packed };
     },
     { what: 'the packed project (another test file packs it)', timeoutMs: 1_200_000, intervalMs: 250 },
-  ).catch((err: Error) => {
-    throw err.message.includes('packing failed') ? err : new Error(`waiting for npm pack: ${err.message}`);
-  });
+  );
+  if ('failed' in outcome) throw new Error(`packing failed in another test file:\n${outcome.failed}`);
+  return outcome.packed;
 }
 
 /** The version of a package installed under `root`. */

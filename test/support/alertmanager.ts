@@ -72,7 +72,10 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
           `--storage.path=${join(dir, 'data')}`,
           `--web.listen-address=127.0.0.1:${port}`,
           `--web.external-url=${ctx.url}/`,
-          '--cluster.listen-address=',
+          // No gossip unless the test builds a cluster (then extraArgs names the address).
+          ...(options.extraArgs?.some((a) => a.startsWith('--cluster.listen-address'))
+            ? []
+            : ['--cluster.listen-address=']),
           ...(auth ? [`--web.config.file=${auth.file}`] : []),
           ...(options.extraArgs ?? []),
         ],

@@ -7,6 +7,7 @@ import { databaseAlerts } from './database.ts';
 import { funnelAlerts } from './funnel.ts';
 import { monitoringAlerts } from './monitoring.ts';
 import { queueAlerts } from './queue.ts';
+import { remoteWriteAlerts } from './remote-write.ts';
 import { systemAlerts } from './system.ts';
 
 /** Dashboards alerts link to (uids are derived from the dashboard titles). */
@@ -26,6 +27,7 @@ const components: [string, (ctx: Context) => AlertDef[], DashboardLink][] = [
   ['askproai.queue', queueAlerts, alertDashboards.system],
   ['host', systemAlerts, alertDashboards.host],
   ['monitoring', monitoringAlerts, alertDashboards.system],
+  ['prometheus.remote-write', remoteWriteAlerts, alertDashboards.system],
 ];
 
 /** The alert rule groups, one per component, each rule with its runbook_url and dashboard_url. */

@@ -56,7 +56,7 @@ export function businessDashboard(ctx: Context) {
         unit: units.OpsPerMinute,
         queries: [
           {
-            expr: `${sumBy(['company'], perMinute(calls, w))} and on (company) topk(10, ${sumBy(['company'], increase(calls, '$__range'))} @ end())`,
+            expr: `${sumBy(['company'], perMinute(calls, w))} and on (company) topk(10, ${sumBy(['company'], `increase(${calls}[$__range] @ end())`)})`,
             legend: '{{company}}',
           },
         ],

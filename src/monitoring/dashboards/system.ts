@@ -45,6 +45,13 @@ export function systemDashboard(ctx: Context) {
   const requests = (...m: string[]) => sel(n.of(catalog.httpRequestsTotal), job, inst, api, ...m);
   const cluster = (def: Parameters<typeof aggregate>[0], by: string[]) =>
     aggregate(def, by, sel(n.of(def), job));
+  // Recorded series carry no exemplars: a second query on the raw buckets (the same p95) fetches the
+  // trace ids, drawn as points that link to the trace.
+  const traced = (def: Parameters<typeof quantile>[1], by: string[], matchers: (string | undefined)[]) => ({
+    expr: quantile(n, def, config.quantile, by, matchers, w),
+    legend: by.length === 0 ? 'p95 (traces)' : `{{${by[0]}}} (traces)`,
+    exemplar: true,
+  });
   const [p95, reqRate, queues, dbConns, bookingsToday, errorRate] = SPEC_PANELS;
 
   const b = dashboard(ctx, SYSTEM_TITLE, 'Service health: the SLAs of the platform at a glance.')
@@ -55,7 +62,7 @@ export function systemDashboard(ctx: Context) {
         title: p95,
         description: `95th percentile of API response time across all instances (${config.windows.rate} window); dashed lines are the warning and critical SLAs.`,
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatency, legend: 'p95', exemplar: true }],
+        queries: [{ expr: r.apiLatency, legend: 'p95' }, traced(catalog.httpRequestDuration, [], [job, api])],
         steps: [
           [t.apiLatencyWarningSeconds, 'orange'],
           [t.apiLatencyCriticalSeconds, 'red'],
@@ -123,7 +130,10 @@ export function systemDashboard(ctx: Context) {
         title: 'p95 response time by endpoint',
         description: 'Route templates, never raw URLs; unrouted requests are left out.',
         unit: units.Seconds,
-        queries: [{ expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}', exemplar: true }],
+        queries: [
+          { expr: r.apiLatencyByEndpoint, legend: '{{endpoint}}' },
+          traced(catalog.httpRequestDuration, ['endpoint'], [job, api]),
+        ],
         steps: [[t.apiLatencyCriticalSeconds, 'red']],
       }),
     )
@@ -171,7 +181,10 @@ export function systemDashboard(ctx: Context) {
         title: 'Webhook processing p95 by provider',
         description: `SLA ${num(t.webhookSeconds)} s.`,
         unit: units.Seconds,
-        queries: [{ expr: r.webhookLatency, legend: '{{provider}}', exemplar: true }],
+        queries: [
+          { expr: r.webhookLatency, legend: '{{provider}}' },
+          traced(catalog.webhookProcessingDuration, ['provider'], [job]),
+        ],
         steps: [[t.webhookSeconds, 'red']],
       }),
     )

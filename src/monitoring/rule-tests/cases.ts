@@ -11,6 +11,7 @@ import {
   QUERY_BUCKETS,
   WEBHOOK_BUCKETS,
 } from '../../metrics/catalog.ts';
+import { remoteWriteCases } from './remote-write.ts';
 
 export interface InputSeries {
   series: string;
@@ -1011,4 +1012,5 @@ export const alertCases: AlertCase[] = [
     ],
     below: [gauge('mysql_up', { job: 'mysql', instance: 'mysqld-exporter:9104' }, 1)],
   },
+  ...remoteWriteCases,
 ];
