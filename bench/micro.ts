@@ -10,7 +10,6 @@ import { do_not_optimize, measure } from 'mitata';
 import client from 'prom-client';
 import { catalog, fullName } from '../src/metrics/catalog.ts';
 import { MetricsCollector } from '../src/metrics/collector.ts';
-import type { Registry } from '../src/metrics/core/registry.ts';
 import { createRegistry } from '../src/metrics/registry.ts';
 import { bookingLabels, webhookSamples } from './lib/labels.ts';
 import { log, pick, writeResult } from './lib/output.ts';

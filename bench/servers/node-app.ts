@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { instrumentHandler, setRoute } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';

@@ -5,7 +5,6 @@ import client from 'prom-client';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { negotiateFormat } from '../../src/metrics/core/exposition.ts';
-import type { Registry } from '../../src/metrics/core/registry.ts';
 import type { MetricDef } from '../../src/metrics/core/types.ts';
 import { readExposition, sampleMap } from '../../src/metrics/exposition-reader.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';

@@ -64,10 +64,6 @@ describe('under load, over real sockets', () => {
     await app.close();
   });
 
-  async function call(method: 'GET' | 'POST', path: string): Promise<number> {
-    return (await send(method, path)).status;
-  }
-
   async function scrapeText(): Promise<string> {
     return (await send('GET', '/api/metrics', { authorization: `Bearer ${TOKEN}` })).body;
   }
