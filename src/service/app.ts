@@ -21,10 +21,12 @@ import type { Metrics } from '../metrics/index.ts';
 import { redactText } from '../metrics/index.ts';
 import { createLiveView, fastifyLiveView, type LiveViewOptions } from '../metrics/live/index.ts';
 import { DEMO_ENDPOINTS } from '../monitoring/config.ts';
+import { sloSpecs } from '../monitoring/slo/specs.ts';
 import { applyDemoCredentials } from './auth/demo.ts';
-import { accessScope, isAdminRequest, redirectToLogin, registerAuth } from './auth/index.ts';
+import { accessScope, isAdminRequest, LOGIN_PATH, redirectToLogin, registerAuth } from './auth/index.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError, ServiceError } from './errors.ts';
+import { liveSlosFromSpecs } from './live-slos.ts';
 import type { Logger } from './logger.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bookingRoutes } from './routes/bookings.ts';
@@ -197,6 +199,8 @@ export async function buildService(deps: AppDeps): Promise<Service> {
   app.get('/api/health', async () => ({ status: 'ok' }));
   const authorizeAdmin = deps.authorizeAdmin ?? isAdminRequest;
   const live = createLiveView({
+    slos: liveSlosFromSpecs(sloSpecs),
+    loginRedirect: LOGIN_PATH,
     ...deps.live,
     registry: metrics.registry,
     tokens: config.metrics.tokens,

@@ -281,15 +281,18 @@ receivers: [{ name: 'null' }]
     assert.deepEqual(errors, []);
   });
 
-  test('401 without credentials, in a browser too', async () => {
+  test('401 without credentials; a browser is sent to the admin login', async () => {
     const anonymous = await browser.newContext();
     try {
       const p = await anonymous.newPage();
       const pageErrors: string[] = [];
       p.on('pageerror', (e) => pageErrors.push(e.message));
       const res = await p.goto(`${service.url}/monitoring`);
-      assert.equal(res?.status(), 401);
-      assert.match((await p.textContent('h1')) ?? '', /401/);
+      assert.equal(res?.status(), 200);
+      const landed = new URL(p.url());
+      assert.equal(landed.pathname, '/admin/login');
+      assert.equal(landed.searchParams.get('next'), '/monitoring');
+      assert.equal(await p.locator('input[name="password"]').count(), 1);
       const data = await p.request.get(`${service.url}/monitoring/data`);
       assert.equal(data.status(), 401);
       assert.deepEqual(pageErrors, []);
