@@ -10,7 +10,7 @@ import { do_not_optimize, measure } from 'mitata';
 import client from 'prom-client';
 import { catalog, fullName } from '../src/metrics/catalog.ts';
 import { MetricsCollector } from '../src/metrics/collector.ts';
-import { Registry } from '../src/metrics/core/registry.ts';
+import { createRegistry } from '../src/metrics/registry.ts';
 import { bookingLabels, webhookSamples } from './lib/labels.ts';
 import { log, pick, writeResult } from './lib/output.ts';
 import { median, round } from './lib/stats.ts';
@@ -21,7 +21,7 @@ const bookings = bookingLabels(RING);
 const webhooks = webhookSamples(RING);
 
 // --- ours ---------------------------------------------------------------------------------------
-const registry = new Registry();
+const registry = createRegistry();
 const collector = new MetricsCollector(registry);
 const boundBookings = bookings.map((b) => registry.counter(catalog.bookingsTotal).with2(b.status, b.source));
 
@@ -55,7 +55,7 @@ const promWebhookChildren = webhooks.map((w) => ({
 // --- exemplars: the same histogram observation without and with a trace id ----------------------
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const webhookDuration = registry.histogram(catalog.webhookProcessingDuration);
-const tracedCollector = new MetricsCollector(new Registry(), { traceId: () => TRACE });
+const tracedCollector = new MetricsCollector(createRegistry(), { traceId: () => TRACE });
 const omRegistry = new client.Registry<typeof client.Registry.OPENMETRICS_CONTENT_TYPE>();
 omRegistry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE);
 const promTracedDuration = new client.Histogram<string>({

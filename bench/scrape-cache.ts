@@ -10,9 +10,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalog } from '../src/metrics/catalog.ts';
-import { Registry } from '../src/metrics/core/registry.ts';
+import type { Registry } from '../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../src/metrics/endpoint.ts';
 import { nodeMetricsHandler } from '../src/metrics/http/node.ts';
+import { createRegistry } from '../src/metrics/registry.ts';
 import { registerRuntimeMetrics } from '../src/metrics/runtime.ts';
 import { MetricsScheduler } from '../src/metrics/schedule/scheduler.ts';
 import { openDatabase } from '../src/metrics/sources/connect.ts';
@@ -41,7 +42,7 @@ function setup(render?: () => Promise<string>): {
   registry: Registry;
   listen: () => Promise<{ server: Server; url: string }>;
 } {
-  const registry = new Registry();
+  const registry = createRegistry();
   registerRuntimeMetrics(registry);
   const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN], render });
   return {

@@ -8,8 +8,8 @@
  * Run: `BENCH_MODE=quick node --expose-gc --import tsx bench/scrape.ts`
  */
 import client from 'prom-client';
+import { readExposition, sampleMap } from '../src/metrics/exposition-reader.ts';
 import { log, pick, writeResult } from './lib/output.ts';
-import { sampleDifferences } from './lib/parse.ts';
 import {
   counterLabelSets,
   fillCounters,
@@ -98,3 +98,18 @@ const counters = await scenario('counters', counterSeries, (ours, prom) => {
   fillCounters(counterLabelSets(counterSeries), ours, promCounter(prom));
 });
 writeResult('scrape', { histograms, counters });
+
+/** Describes the first differences between two expositions, or returns an empty list when they agree. */
+function sampleDifferences(a: string, b: string, limit = 5): string[] {
+  const sa = sampleMap(readExposition(a).samples);
+  const sb = sampleMap(readExposition(b).samples);
+  const diffs: string[] = [];
+  if (sa.size !== sb.size) diffs.push(`sample count ${sa.size} vs ${sb.size}`);
+  for (const [k, v] of sa) {
+    if (diffs.length >= limit) break;
+    const w = sb.get(k);
+    if (w === undefined) diffs.push(`missing in second: ${k}`);
+    else if (w !== v && Math.abs(w - v) > 1e-9 * Math.max(Math.abs(v), 1)) diffs.push(`${k}: ${v} vs ${w}`);
+  }
+  return diffs;
+}

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULTS } from './metrics/defaults.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -24,7 +25,7 @@ const PLACEHOLDER_TOKENS = new Set([
   'test',
 ]);
 /** APP_TIMEZONE's default; the generated business-hours alerting uses the same zone. */
-export const DEFAULT_APP_TIMEZONE = 'Europe/Berlin';
+export const DEFAULT_APP_TIMEZONE: string = DEFAULTS.timezone;
 export const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 
 /** True for a host name or address that only this machine can reach. */
@@ -128,7 +129,7 @@ const EnvSchema = z.object({
     .optional()
     .default('info'),
   LOKI_URL: url(),
-  APP_TIMEZONE: str(DEFAULT_APP_TIMEZONE),
+  APP_TIMEZONE: str(DEFAULTS.timezone),
 
   METRICS_ENABLED: bool(true),
   METRICS_AUTH_TOKEN: z.string().optional(),
@@ -136,20 +137,20 @@ const EnvSchema = z.object({
   METRICS_NAMESPACE: z
     .string()
     .optional()
-    .default('askproai')
+    .default(DEFAULTS.namespace)
     .refine((v) => v === '' || /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(v), {
       message: 'expected letters, digits and underscores, not starting with a digit',
     }),
-  METRICS_PATH: str('/api/metrics'),
-  METRICS_EXCLUDE_PATHS: list(['/api/health']),
-  METRICS_MAX_SERIES: int(1000, 1, 1_000_000),
+  METRICS_PATH: str(DEFAULTS.metricsPath),
+  METRICS_EXCLUDE_PATHS: list([...DEFAULTS.excludePaths]),
+  METRICS_MAX_SERIES: int(DEFAULTS.maxSeries, 1, 1_000_000),
   METRICS_REDIS_URL: url(),
-  METRICS_COLLECT_CRON: str('* * * * *'),
-  METRICS_COLLECTOR_TIMEOUT_MS: int(10_000, 100, 600_000),
-  METRICS_SLOW_QUERY_MS: int(100, 1, 600_000),
+  METRICS_COLLECT_CRON: str(DEFAULTS.collectCron),
+  METRICS_COLLECTOR_TIMEOUT_MS: int(DEFAULTS.collectorTimeoutMs, 100, 600_000),
+  METRICS_SLOW_QUERY_MS: int(DEFAULTS.slowQueryMs, 1, 600_000),
   // Queues the scheduled collector counts: BullMQ names, `list:<key>` for plain Redis lists.
-  METRICS_QUEUES: list(['default']),
-  METRICS_QUEUE_PREFIX: str('bull'),
+  METRICS_QUEUES: list([...DEFAULTS.queues]),
+  METRICS_QUEUE_PREFIX: str(DEFAULTS.queuePrefix),
   MONITORING_ENABLED: bool(true),
 
   REDIS_URL: url(),
@@ -279,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       path: metricsPath,
       excludePaths: e.METRICS_EXCLUDE_PATHS,
       maxSeries: e.METRICS_MAX_SERIES,
-      redisUrl: e.METRICS_REDIS_URL ?? redisDb(e.REDIS_URL, 2),
+      redisUrl: e.METRICS_REDIS_URL ?? redisDb(e.REDIS_URL, DEFAULTS.metricsRedisDb),
       collectCron: e.METRICS_COLLECT_CRON!,
       collectorTimeoutMs: e.METRICS_COLLECTOR_TIMEOUT_MS,
       slowQueryMs: e.METRICS_SLOW_QUERY_MS,

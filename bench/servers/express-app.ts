@@ -6,9 +6,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import promBundle from 'express-prom-bundle';
 import client from 'prom-client';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { expressMetrics } from '../../src/metrics/http/express.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { BUCKETS, booking, calls, promClientRequestMetrics, STATS_PATH, UNMATCHED } from './shared.ts';
 
 export const EXPRESS_VARIANTS = ['baseline', 'ours', 'bundle', 'prom-client'] as const;
@@ -26,7 +26,7 @@ export function buildExpress(
   let stats: () => string | Promise<string> = () => '';
 
   if (variant === 'ours') {
-    const registry = new Registry();
+    const registry = createRegistry();
     app.use(expressMetrics(new HttpMetrics(registry)));
     stats = () => registry.expose('text');
   } else if (variant === 'bundle') {

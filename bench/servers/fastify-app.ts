@@ -6,9 +6,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyMetricsModule from 'fastify-metrics';
 import client from 'prom-client';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { fastifyMetrics } from '../../src/metrics/http/fastify.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { BUCKETS, booking, calls, promClientRequestMetrics, STATS_PATH, UNMATCHED } from './shared.ts';
 
 export const FASTIFY_VARIANTS = ['baseline', 'ours', 'fastify-metrics', 'prom-client'] as const;
@@ -23,7 +23,7 @@ export async function buildFastify(
   let stats: () => string | Promise<string> = () => '';
 
   if (variant === 'ours') {
-    const registry = new Registry();
+    const registry = createRegistry();
     await app.register(fastifyMetrics, { metrics: new HttpMetrics(registry) });
     stats = () => registry.expose('text');
   } else if (variant === 'fastify-metrics') {

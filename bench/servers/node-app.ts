@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { instrumentHandler, setRoute } from '../../src/metrics/http/node.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { booking, calls, promClientRequestMetrics, UNMATCHED } from './shared.ts';
 
 export const NODE_VARIANTS = ['baseline', 'ours', 'prom-client'] as const;
@@ -54,7 +54,7 @@ export function buildNode(
   promRegistry: client.Registry = client.register,
 ): { listener: Listener; stats: () => string | Promise<string> } {
   if (variant === 'ours') {
-    const registry = new Registry();
+    const registry = createRegistry();
     const listener = instrumentHandler(new HttpMetrics(registry), router(setRoute));
     return { listener, stats: () => registry.expose('text') };
   }

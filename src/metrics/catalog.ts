@@ -10,8 +10,12 @@
  * - `scope: 'process'` metrics are recorded by each instance: `sum by (...) (rate(x[5m]))`.
  * - `scope: 'cluster'` gauges hold one platform-wide value that every instance serves from the shared
  *   snapshot: `max by (...) (x)`, never `sum`, or N instances would show N times the queue.
+ *
+ * Across the workers of one Node cluster a metric merges as its `aggregate` says (default `max` for
+ * `scope: 'cluster'`, `sum` otherwise); info gauges and timestamps declare `aggregate: 'max'`.
  */
-import type { MetricDef, MetricType } from './core/types.ts';
+import { type MetricDef, type MetricType, prefixedName } from './core/types.ts';
+import { DEFAULTS } from './defaults.ts';
 
 function metric<const L extends string, const T extends MetricType>(def: MetricDef<L, T>): MetricDef<L, T> {
   return def;
@@ -245,6 +249,7 @@ export const catalog = {
     type: 'gauge',
     help: 'Start time of the process since unix epoch in seconds.',
     labels: [],
+    aggregate: 'max',
   }),
   processResidentMemory: metric({
     name: 'process_resident_memory_bytes',
@@ -320,6 +325,7 @@ export const catalog = {
     help: 'Node.js version info (value is always 1).',
     labels: ['version', 'major', 'minor', 'patch'],
     maxSeries: 5,
+    aggregate: 'max',
   }),
   nodejsGcDuration: metric({
     name: 'nodejs_gc_duration_seconds',
@@ -334,11 +340,11 @@ export const catalog = {
 export type Catalog = typeof catalog;
 export type MetricKey = keyof Catalog;
 
-export const DEFAULT_NAMESPACE = 'askproai';
+export const DEFAULT_NAMESPACE: string = DEFAULTS.namespace;
 
 /** The exposed name of a metric, e.g. `fullName(catalog.queueSize)` is `askproai_queue_size`. */
 export function fullName(def: MetricDef, namespace: string = DEFAULT_NAMESPACE): string {
-  return namespace ? `${namespace}_${def.name}` : def.name;
+  return prefixedName(def, namespace);
 }
 
 // --- Closed label value sets: typed unions for the collector API -------------------------------

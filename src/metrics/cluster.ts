@@ -3,10 +3,10 @@
  * every worker for its registry over IPC and merges the answers (plus its own registry):
  *
  * - counters and histograms (bucket counts, sum, count) are summed exactly;
- * - gauges with `scope: 'cluster'` (platform-wide values every worker serves from the shared snapshot)
- *   are taken once, as the maximum, so N workers never multiply the queue size;
- * - `*_info` gauges and timestamps (`*_timestamp_seconds`, `*_start_time_seconds`) take the maximum too;
- * - every other gauge (memory, pool connections, ...) is summed across workers.
+ * - a gauge merges as its definition's `aggregate` declares (`aggregationOf`): `max` by default for
+ *   `scope: 'cluster'` (platform-wide values every worker serves from the shared snapshot, so N
+ *   workers never multiply the queue size) and where the catalog says so (info gauges, timestamps);
+ *   `min` where declared; every other gauge (memory, pool connections, ...) is summed.
  *
  * ```ts
  * if (cluster.isPrimary) {
@@ -20,7 +20,7 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { ExpositionFormat } from './core/exposition.ts';
 import { Registry } from './core/registry.ts';
-import type { MetricDef, MetricType } from './core/types.ts';
+import { aggregationOf, type ClusterAggregation, type MetricDef, type MetricType } from './core/types.ts';
 import { WarningCodes, warnOnce } from './core/warnings.ts';
 
 const REQUEST = 'askproai:metrics:collect';
@@ -41,7 +41,8 @@ export interface FamilyDump {
   help: string;
   labels: string[];
   buckets?: number[];
-  scope?: 'process' | 'cluster';
+  /** How the primary merges it, from the definition. */
+  aggregate: ClusterAggregation;
   series: SeriesDump[];
 }
 
@@ -56,7 +57,7 @@ export function dumpRegistry(registry: Registry): FamilyDump[] {
       type: f.type,
       help: f.help,
       labels: [...f.labelNames],
-      scope: f.def.scope,
+      aggregate: aggregationOf(f.def),
       series: [],
     };
     if (f.type === 'histogram') {
@@ -69,15 +70,6 @@ export function dumpRegistry(registry: Registry): FamilyDump[] {
     out.push(dump);
   }
   return out;
-}
-
-function takesMax(f: FamilyDump): boolean {
-  return (
-    f.scope === 'cluster' ||
-    f.name.endsWith('_info') ||
-    f.name.endsWith('_timestamp_seconds') ||
-    f.name.endsWith('_start_time_seconds')
-  );
 }
 
 /** Merges dumps by the rules above into a registry that can be exposed. */
@@ -95,7 +87,7 @@ export function mergeDumps(dumps: readonly FamilyDump[][]): Registry {
           help: f.help,
           labels: f.labels,
           buckets: f.buckets,
-          scope: f.scope,
+          aggregate: f.type === 'gauge' ? (f.aggregate ?? 'sum') : 'sum',
         };
         entry = { def, first: f };
         defs.set(f.name, entry);
@@ -114,9 +106,8 @@ export function mergeDumps(dumps: readonly FamilyDump[][]): Registry {
         );
         continue;
       }
-      // byFullName first: with an empty namespace the merge registry's own guard counters share names.
-      const family = merged.byFullName(f.name) ?? merged.of(entry.def);
-      const max = takesMax(f);
+      const family = merged.of(entry.def);
+      const aggregate = entry.def.aggregate;
       for (const s of f.series) {
         const series = family.labels(...s.labels);
         const key = `${f.name}\u0001${s.labels.join('\u0001')}`;
@@ -124,8 +115,9 @@ export function mergeDumps(dumps: readonly FamilyDump[][]): Registry {
           series.addCounts(s.counts);
           series.sum += s.sum ?? 0;
         } else if ('value' in series && typeof s.value === 'number') {
-          if (family.type === 'gauge' && max) {
-            series.value = seen.has(key) ? Math.max(series.value, s.value) : s.value;
+          if (family.type === 'gauge' && aggregate !== 'sum') {
+            const pick = aggregate === 'min' ? Math.min : Math.max;
+            series.value = seen.has(key) ? pick(series.value, s.value) : s.value;
           } else {
             series.value += s.value;
           }

@@ -2,7 +2,7 @@
  * MetricsCollector: the typed business API over the catalog, with the spec's calls and semantics.
  *
  * ```ts
- * const metrics = new MetricsCollector(new Registry());
+ * const metrics = new MetricsCollector(createRegistry());
  * metrics.recordBooking('confirmed', 'phone');
  * metrics.recordWebhook('retell', 'call_ended', 'success', 0.35);
  * metrics.updateQueueSize('default', 42);
@@ -31,7 +31,8 @@ import {
   type WebhookStatus,
 } from './catalog.ts';
 import type { CounterFamily, GaugeFamily, GaugeSeries, HistogramFamily } from './core/family.ts';
-import { Registry } from './core/registry.ts';
+import type { Registry } from './core/registry.ts';
+import { createRegistry } from './registry.ts';
 
 export interface CollectorOptions {
   /** False makes every recording a no-op. Default true. */
@@ -72,7 +73,7 @@ export class MetricsCollector {
   private readonly jobTimeouts: CounterFamily;
   private readonly pageLoad: HistogramFamily;
 
-  constructor(registry: Registry = new Registry(), options: CollectorOptions = {}) {
+  constructor(registry: Registry = createRegistry(), options: CollectorOptions = {}) {
     this.registry = registry;
     this.enabled = options.enabled ?? true;
     this.slowQuerySeconds = options.slowQuerySeconds ?? 0.1;

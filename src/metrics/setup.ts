@@ -1,12 +1,15 @@
 /**
- * One call that wires the library from typed config: registry, collector, runtime metrics, HTTP
- * middleware core and the /api/metrics handler.
+ * One call that wires the library from its options: registry, collector, runtime metrics, HTTP
+ * middleware core and the /api/metrics handler. `enabled: false` is decided here, once, for all of
+ * them: the endpoint answers 404, recording and the HTTP middleware are no-ops.
  */
-import type { Config } from '../config.ts';
 import { MetricsCollector } from './collector.ts';
-import { Registry } from './core/registry.ts';
+import type { Registry } from './core/registry.ts';
+import { DEFAULTS } from './defaults.ts';
 import { createMetricsEndpoint, type MetricsEndpoint } from './endpoint.ts';
 import { HttpMetrics } from './http/core.ts';
+import type { MetricsOptions } from './options.ts';
+import { createRegistry } from './registry.ts';
 import { type RuntimeMetrics, registerRuntimeMetrics } from './runtime.ts';
 
 export interface Metrics {
@@ -23,21 +26,22 @@ export interface CreateMetricsOptions {
   traceId?: () => string | undefined;
 }
 
-export function createMetrics(config: Pick<Config, 'metrics'>, options: CreateMetricsOptions = {}): Metrics {
-  const m = config.metrics;
-  const traceId = m.enabled ? options.traceId : undefined;
-  const registry = new Registry({ namespace: m.namespace, maxSeries: m.maxSeries });
+export function createMetrics(options: MetricsOptions, extra: CreateMetricsOptions = {}): Metrics {
+  const enabled = options.enabled ?? true;
+  const traceId = enabled ? extra.traceId : undefined;
+  const registry = createRegistry({ namespace: options.namespace, maxSeries: options.maxSeries });
   const collector = new MetricsCollector(registry, {
-    enabled: m.enabled,
-    slowQuerySeconds: m.slowQueryMs / 1000,
+    enabled,
+    slowQuerySeconds: (options.slowQueryMs ?? DEFAULTS.slowQueryMs) / 1000,
     ...(traceId ? { traceId } : {}),
   });
-  const runtime = m.enabled ? registerRuntimeMetrics(registry) : undefined;
+  const runtime = enabled ? registerRuntimeMetrics(registry) : undefined;
   const http = new HttpMetrics(registry, {
-    excludePaths: [m.path, ...m.excludePaths],
+    enabled,
+    excludePaths: [options.path ?? DEFAULTS.metricsPath, ...(options.excludePaths ?? DEFAULTS.excludePaths)],
     ...(traceId ? { traceId } : {}),
   });
-  const endpoint = createMetricsEndpoint({ registry, tokens: m.tokens, enabled: m.enabled });
+  const endpoint = createMetricsEndpoint({ registry, tokens: [...options.tokens], enabled });
   return {
     registry,
     collector,

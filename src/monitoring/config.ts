@@ -15,6 +15,7 @@ import {
   type MetricKey,
   type WebhookStatus,
 } from '../metrics/catalog.ts';
+import { DEFAULTS } from '../metrics/defaults.ts';
 
 /**
  * Route templates of the demo endpoints (`/api/fail` answers 500 on purpose, `/api/demo/slow` sleeps):
@@ -53,7 +54,7 @@ export const monitoringConfig = {
     service: ['host.docker.internal:8080'],
     /** The service inside the stack (compose profile `app`), found by DNS: no target while it is not running. */
     serviceInStack: 'app:8080',
-    metricsPath: '/api/metrics',
+    metricsPath: DEFAULTS.metricsPath,
     /** File holding the bearer token (a Docker secret); never the token itself. */
     serviceTokenFile: '/run/secrets/metrics_token',
     prometheus: 'localhost:9090',

@@ -11,7 +11,7 @@ import { alertGroups } from './alerts/index.ts';
 import { capacityMarkdown } from './capacity.ts';
 import { type Context, createContext } from './context.ts';
 import { dashboards } from './dashboards/index.ts';
-import { grafanaDashboardProvider, grafanaDatasources } from './grafana.ts';
+import { grafanaDatasources } from './grafana.ts';
 import {
   composeLayout,
   haCompose,
@@ -29,7 +29,7 @@ import {
   type RuleGroupFile,
   renderManifests,
 } from './kubernetes/index.ts';
-import { lokiConfig, promtailConfig } from './loki.ts';
+import { promtailConfig } from './loki.ts';
 import { prometheusConfig, prometheusEntrypoint } from './prometheus.ts';
 import { RULE_TESTS_DIR, ruleTestFiles } from './rule-tests/index.ts';
 import { recordingRules } from './rules/recording.ts';
@@ -47,9 +47,7 @@ export const paths = {
   alertmanager: 'observability/alertmanager/alertmanager.yml',
   alertmanagerTemplates: `observability/alertmanager/templates/${TEMPLATE_FILE}`,
   grafanaDatasources: 'observability/grafana/provisioning/datasources/datasources.yml',
-  grafanaDashboards: 'observability/grafana/provisioning/dashboards/dashboards.yml',
   dashboardsDir: 'observability/grafana/dashboards',
-  loki: 'observability/loki/loki.yml',
   promtail: 'observability/promtail/promtail.yml',
   capacity: 'docs/capacity.md',
   kubernetesDir: 'deploy/kubernetes',
@@ -83,7 +81,6 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
   files.set(paths.alertmanager, toYaml(alertmanagerConfig(ctx)));
   files.set(paths.alertmanagerTemplates, `{{/* ${GENERATED_BY} */}}\n${alertmanagerTemplates()}`);
   files.set(paths.grafanaDatasources, toYaml(grafanaDatasources(ctx)));
-  files.set(paths.grafanaDashboards, toYaml(grafanaDashboardProvider()));
   const boards = dashboards(ctx);
   for (const [file, dashboard] of Object.entries(boards)) {
     files.set(`${paths.dashboardsDir}/${file}`, `${JSON.stringify(dashboard, null, 2)}\n`);
@@ -96,7 +93,6 @@ export function generateFiles(ctx: Context = createContext()): Map<string, strin
       .map(([file, d]) => `- \`${file}\`: ${d.title} (uid \`${d.uid}\`)`)
       .join('\n')}\n`,
   );
-  files.set(paths.loki, toYaml(lokiConfig()));
   files.set(paths.promtail, toYaml(promtailConfig(ctx)));
   files.set(paths.capacity, capacityMarkdown(ctx, `<!-- ${GENERATED_BY} -->`));
   for (const [path, content] of haFiles(ctx, files)) files.set(path, content);

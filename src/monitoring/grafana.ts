@@ -45,21 +45,3 @@ export function grafanaDatasources(ctx: Context): Record<string, unknown> {
     ],
   };
 }
-
-export function grafanaDashboardProvider(): Record<string, unknown> {
-  return {
-    apiVersion: 1,
-    providers: [
-      {
-        name: 'askproai',
-        folder: 'AskProAI',
-        type: 'file',
-        // Dashboards are code: edits in the UI would be lost on the next generate.
-        disableDeletion: true,
-        allowUiUpdates: false,
-        updateIntervalSeconds: 60,
-        options: { path: DASHBOARDS_DIR },
-      },
-    ],
-  };
-}

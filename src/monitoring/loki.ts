@@ -1,5 +1,6 @@
 /**
- * Log aggregation: a single-binary Loki with filesystem storage and a Promtail that ships the
+ * Log aggregation: a single-binary Loki with filesystem storage (its configuration takes no input and
+ * is the plain file observability/loki/loki.yml) and a Promtail that ships the
  * service's JSON log lines (pino) to it. Only bounded fields become labels (job, level); everything
  * else stays in the line, where LogQL's `| json` reads it.
  */
@@ -7,42 +8,6 @@ import type { Context } from './context.ts';
 
 /** Where the compose file mounts the service's log directory inside the Promtail container. */
 export const SERVICE_LOG_DIR = '/var/log/askproai';
-
-export function lokiConfig(): Record<string, unknown> {
-  return {
-    auth_enabled: false,
-    server: { http_listen_port: 3100, grpc_listen_port: 9096, log_level: 'warn' },
-    common: {
-      instance_addr: '127.0.0.1',
-      path_prefix: '/loki',
-      storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } },
-      replication_factor: 1,
-      ring: { kvstore: { store: 'inmemory' } },
-    },
-    schema_config: {
-      configs: [
-        {
-          from: '2025-01-01',
-          store: 'tsdb',
-          object_store: 'filesystem',
-          schema: 'v13',
-          index: { prefix: 'index_', period: '24h' },
-        },
-      ],
-    },
-    limits_config: {
-      retention_period: '744h',
-      reject_old_samples: true,
-      reject_old_samples_max_age: '168h',
-    },
-    compactor: {
-      working_directory: '/loki/compactor',
-      retention_enabled: true,
-      delete_request_store: 'filesystem',
-    },
-    analytics: { reporting_enabled: false },
-  };
-}
 
 const PINO_LEVELS: [string, string][] = [
   ['10', 'trace'],

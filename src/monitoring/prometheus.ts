@@ -16,11 +16,6 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
     job_name: job,
     static_configs: [{ targets: [target] }],
   });
-  // A DNS lookup of a compose service that is not running yields no target.
-  const dnsJob = (job: string, target: string) => {
-    const [host, port] = target.split(':');
-    return { job_name: job, dns_sd_configs: [{ names: [host], type: 'A', port: Number(port) }] };
-  };
   return {
     global: {
       scrape_interval: config.intervals.scrape,

@@ -8,7 +8,12 @@ import type { Logger } from './logger.ts';
 import type { ErrorTracker } from './sentry.ts';
 
 /** The error types the service reports; a closed list so the `type` label stays bounded. */
-export type ErrorType = 'unhandled' | 'intentional_failure' | 'webhook_failed' | 'queue_unavailable';
+export type ErrorType =
+  | 'unhandled'
+  | 'intentional_failure'
+  | 'webhook_failed'
+  | 'webhook_claim_release_failed'
+  | 'queue_unavailable';
 
 export interface ErrorReport {
   type: ErrorType;

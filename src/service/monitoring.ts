@@ -26,6 +26,7 @@ import { observePool } from '../metrics/instrument/index.ts';
 import type { MetricsScheduler, MonitorLogger } from '../metrics/schedule/index.ts';
 import { type Collection, type CollectionOptions, createCollection } from '../metrics/schedule/index.ts';
 import type { MetricSource, SqlDialect } from '../metrics/sources/index.ts';
+import { metricsOptions } from './metrics-options.ts';
 
 export interface ServiceMonitoringOptions {
   config: Config;
@@ -62,7 +63,7 @@ export async function startServiceMonitoring(options: ServiceMonitoringOptions):
   }
   if (options.dbPool !== undefined) observePool(metrics.collector, options.dbPool);
   const collection = createCollection({
-    config,
+    settings: metricsOptions(config),
     registry: metrics.registry,
     db: options.db,
     dialect: options.dbDialect,

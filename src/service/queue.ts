@@ -6,9 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { MetricsCollector } from '../metrics/index.ts';
+import type { Redis } from 'ioredis';
+import { type MetricsCollector, settleWithin } from '../metrics/index.ts';
 import { instrumentWorker, withTimeLimit } from '../metrics/instrument/index.ts';
+import { createMonitorRedis, redisErrorHandler } from '../metrics/schedule/index.ts';
 import type { Logger } from './logger.ts';
 import type { WebhookJob, WebhookPipeline } from './webhooks/pipeline.ts';
 
@@ -52,19 +53,20 @@ export async function startWebhookQueue(
   options: WebhookQueueOptions,
 ): Promise<WebhookQueue> {
   const prefix = options.prefix ?? 'bull';
-  // The queue side must not wait for a reconnect inside a request; the worker may wait forever.
-  const queueRedis = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  });
-  const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  queueRedis.on('error', () => {});
-  workerRedis.on('error', () => {});
-  await queueRedis.connect();
+  // The queue side must not wait for a reconnect inside a request; the worker may wait forever. Both
+  // are the monitored connections the collectors use: an outage is logged once, never swallowed.
+  const queueRedis = createMonitorRedis(options.redisUrl, { role: 'queues', logger, lazyConnect: true });
+  const workerRedis = createMonitorRedis(options.redisUrl, { role: 'queue-worker', logger, blocking: true });
+  try {
+    await queueRedis.connect();
+  } catch (err) {
+    queueRedis.disconnect();
+    workerRedis.disconnect();
+    throw err;
+  }
 
   const queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: queueRedis, prefix });
-  queue.on('error', () => {});
+  queue.on('error', redisErrorHandler(queueRedis));
   const attempts = options.attempts ?? 3;
 
   const worker = new Worker<WebhookJob>(
@@ -81,7 +83,7 @@ export async function startWebhookQueue(
     { connection: workerRedis, prefix, concurrency: options.concurrency ?? 4, autorun: true },
   );
   const uninstrument = instrumentWorker(worker, collector, { queue: WEBHOOK_QUEUE });
-  worker.on('error', (err) => logger.warn({ err }, 'webhook worker connection error'));
+  worker.on('error', redisErrorHandler(workerRedis));
   worker.on('failed', (job, err) => {
     if (!job) return;
     const seconds = job.processedOn
@@ -121,12 +123,7 @@ export async function startWebhookQueue(
           await worker.close(!reachable).catch(() => {});
           await queue.close().catch(() => {});
         })();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          graceful,
-          new Promise((r) => (timer = setTimeout(r, reachable ? CLOSE_TIMEOUT_MS : 200))),
-        ]);
-        clearTimeout(timer);
+        await settleWithin(graceful, reachable ? CLOSE_TIMEOUT_MS : 200);
         uninstrument();
         queueRedis.disconnect();
         workerRedis.disconnect();

@@ -14,6 +14,7 @@ import { type AppDeps, buildService } from './app.ts';
 import { openDatabase, type ServiceDatabase } from './db/connect.ts';
 import { createErrorReporter, type ReportError } from './errors.ts';
 import { createServiceLogger, type ServiceLogger } from './logger.ts';
+import { metricsOptions } from './metrics-options.ts';
 import { type ServiceMonitoring, startServiceMonitoring } from './monitoring.ts';
 import { startWebhookQueue, WEBHOOK_QUEUE, type WebhookQueue, type WebhookQueueOptions } from './queue.ts';
 import { type ResolvedSecrets, resolveSessionSecret, resolveWebhookSecrets } from './secrets.ts';
@@ -67,7 +68,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const tracker = initErrorTracker(config, log.scrubber);
   // With Sentry tracing on, request and webhook durations carry the trace id as an exemplar.
   const tracing = tracker.enabled && config.sentry.tracesSampleRate > 0;
-  const metrics = createMetrics(config, tracing ? { traceId: activeTraceId } : {});
+  const metrics = createMetrics(metricsOptions(config), tracing ? { traceId: activeTraceId } : {});
   metrics.collector.setBuildInfo(SERVICE_VERSION);
   // Every webhook outcome of every known event exists from the start (at 0): the first rejected
   // delivery after a deploy is an increase the alerts see.

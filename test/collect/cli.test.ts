@@ -96,11 +96,15 @@ describe('askproai CLI', () => {
   test('an unsupported DATABASE_URL fails with a message naming it', async () => {
     const r = await cli(['metrics:collect', '--immediate'], { DATABASE_URL: 'mongodb://db/app' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /DATABASE_URL: expected postgres:\/\/, mysql:\/\/, sqlite:<path>/);
+    assert.match(
+      r.stderr,
+      /DATABASE_URL: unsupported scheme "mongodb:"; expected postgres:\/\/, mysql:\/\/, sqlite:<path>/,
+    );
   });
 
   test('metrics:collect skips while another instance holds the lock; --immediate runs anyway', async () => {
-    await metricsRedis.set(`${namespace}:metrics:leader`, 'other-host:1:abc', 'PX', 30_000);
+    // Held well past a CLI start on a busy machine; deleted at the end.
+    await metricsRedis.set(`${namespace}:metrics:leader`, 'other-host:1:abc', 'PX', 300_000);
     const skipped = await cli(['metrics:collect'], withRedis());
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.match(skipped.stdout, /Skipped: another instance \(other-host:1:abc\) holds the collection lock/);
@@ -137,17 +141,22 @@ describe('askproai CLI', () => {
     const port = /READY (\d+)/.exec(instance.output())![1]!;
     const env = { ...withRedis(), METRICS_AUTH_TOKEN: token, PORT: port };
     // The instance collects at start; wait for its snapshot through the CLI itself.
-    let ok: Run | undefined;
-    for (let i = 0; i < 20 && ok?.code !== 0; i++) {
-      ok = await cli(['monitoring:doctor'], env);
-      if (ok.code !== 0) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.equal(ok!.code, 0, ok!.stdout);
-    assert.match(ok!.stdout, /^OK\s+Redis for metrics at .*reachable, authenticated, database usable/m);
-    assert.match(ok!.stdout, /^OK\s+Database sqlite:.*answers queries/m);
-    assert.match(ok!.stdout, /^OK\s+Scheduler: last success/m);
-    assert.match(ok!.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
-    assert.match(ok!.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
+    let last: Run | undefined;
+    const ok = await waitFor(
+      async () => {
+        last = await cli(['monitoring:doctor'], env);
+        return last.code === 0 && last;
+      },
+      { what: 'monitoring:doctor to pass', timeoutMs: 20_000, intervalMs: 500 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; its last output:\n${last?.stdout ?? ''}`);
+    });
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /^OK\s+Redis for metrics at .*reachable, authenticated, database usable/m);
+    assert.match(ok.stdout, /^OK\s+Database sqlite:.*answers queries/m);
+    assert.match(ok.stdout, /^OK\s+Scheduler: last success/m);
+    assert.match(ok.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
+    assert.match(ok.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
 
     // With PROMETHEUS_URL: the service's target must be up in a real Prometheus.
     const prom = await startPrometheus({

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { createCollection } from '../../src/metrics/schedule/setup.ts';
 import { type OpenedDatabase, openDatabase } from '../../src/metrics/sources/connect.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { type RedisServer, startRedis } from '../support/databases.ts';
 import { freePort } from '../support/ports.ts';
 import { makeTempDir } from '../support/processes.ts';
@@ -46,9 +47,9 @@ describe('Redis outages', () => {
   test('Redis down at start: the scheduler starts, the database collectors work, queues fail', async () => {
     const port = await freePort(); // nothing listens here
     const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${port}`, METRICS_QUEUES: 'jobs' });
-    const registry = new Registry();
+    const registry = createRegistry();
     const collection = createCollection({
-      config,
+      settings: metricsOptions(config),
       registry,
       db: db.db,
       dialect: 'sqlite',
@@ -87,9 +88,9 @@ describe('Redis outages', () => {
 
     test('errors rise while it is down; recovery within two cycles once it is back', async () => {
       const config = loadConfig({ REDIS_URL: redis.url, METRICS_QUEUES: 'list:jobs' });
-      const registry = new Registry();
+      const registry = createRegistry();
       const collection = createCollection({
-        config,
+        settings: metricsOptions(config),
         registry,
         db: db.db,
         dialect: 'sqlite',

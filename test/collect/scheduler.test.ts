@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { catalog } from '../../src/metrics/catalog.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { MetricsScheduler } from '../../src/metrics/schedule/scheduler.ts';
 import { queuesSource } from '../../src/metrics/sources/queues.ts';
 import {
@@ -32,7 +32,7 @@ function constantSource(name: string, n: number): MetricSource {
 
 describe('MetricsScheduler', () => {
   test('a hanging collector is cut off at its timeout; the others finish', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     let aborted = false;
     const hanging: MetricSource = {
       name: 'hanging',
@@ -70,7 +70,7 @@ describe('MetricsScheduler', () => {
   });
 
   test('runs never overlap, and the scrape serves the last values while a run is in progress', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     let release: () => void = () => {};
     let calls = 0;
     let value = 1;
@@ -105,7 +105,7 @@ describe('MetricsScheduler', () => {
   });
 
   test('the cron job runs on schedule and never starts a run while one is going', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     let active = 0;
     let maxActive = 0;
     let runs = 0;
@@ -139,7 +139,7 @@ describe('MetricsScheduler', () => {
   });
 
   test('a failing collector keeps its last good values, counts the error and keeps its last success', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     let fail = false;
     const flaky: MetricSource = {
       name: 'flaky',
@@ -167,7 +167,7 @@ describe('MetricsScheduler', () => {
   });
 
   test('"not configured" is reported, never counted as an error', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const scheduler = new MetricsScheduler({
       registry,
       sources: [notConfiguredSource('queues', [catalog.queueSize], 'no Redis configured (REDIS_URL)')],
@@ -186,7 +186,7 @@ describe('MetricsScheduler', () => {
         return [{ metric: catalog.queueSize, labels: ['x'], value: 1 }];
       },
     };
-    const c = (await new MetricsScheduler({ registry: new Registry(), sources: [bad] }).collect()).snapshot!
+    const c = (await new MetricsScheduler({ registry: createRegistry(), sources: [bad] }).collect()).snapshot!
       .collectors[0]!;
     assert.equal(c.status, 'error');
     assert.match(c.error!, /does not declare/);
@@ -194,13 +194,13 @@ describe('MetricsScheduler', () => {
 
   test('bad settings fail at construction and name the setting', () => {
     assert.throws(
-      () => new MetricsScheduler({ registry: new Registry(), sources: [], cron: 'every minute' }),
+      () => new MetricsScheduler({ registry: createRegistry(), sources: [], cron: 'every minute' }),
       (err: Error) => err instanceof SourceConfigError && /METRICS_COLLECT_CRON/.test(err.message),
     );
     assert.throws(
       () =>
         new MetricsScheduler({
-          registry: new Registry(),
+          registry: createRegistry(),
           sources: [constantSource('a', 1), constantSource('a', 2)],
         }),
       /unique/,
@@ -222,7 +222,7 @@ describe('clear, then set', () => {
     const b = `${prefix}b`;
     await redis.rpush(a, '1', '2');
     await redis.rpush(b, '1');
-    const registry = new Registry();
+    const registry = createRegistry();
     const scheduler = new MetricsScheduler({ registry, sources: [queuesSource({ redis, lists: [a, b] })] });
     await scheduler.collect();
     let text = registry.expose();

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Queue, Worker } from 'bullmq';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { instrumentWorker, JobTimeoutError, withTimeLimit } from '../../src/metrics/instrument/bullmq.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { redisKeyPrefix } from '../support/databases.ts';
 import { redisUrl } from '../support/env.ts';
 import { waitFor } from '../support/wait.ts';
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 test('completed, failed and timed-out jobs are counted with their run and wait times', async () => {
-  const registry = new Registry();
+  const registry = createRegistry();
   const collector = new MetricsCollector(registry);
   let abortedByLimit = 0;
   const processor = withTimeLimit<{ kind: string }, string, string>(

@@ -6,12 +6,12 @@ import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { kyselyQueryLogger } from '../../src/metrics/instrument/kysely.ts';
 import { instrumentMysqlPool } from '../../src/metrics/instrument/mysql2.ts';
 import { operationOfSql } from '../../src/metrics/instrument/operation.ts';
 import { instrumentPgPool } from '../../src/metrics/instrument/pg.ts';
 import { observePool } from '../../src/metrics/instrument/pool.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { openDatabase } from '../../src/metrics/sources/connect.ts';
 import type { SqlDialect } from '../../src/metrics/sources/sql.ts';
 import { createContractTables, type TestDatabase, testDatabase } from '../collect/support.ts';
@@ -47,7 +47,7 @@ test('statement kinds from SQL text', () => {
 for (const dialect of ['sqlite', 'postgres', 'mysql'] as SqlDialect[]) {
   describe(`Kysely log hook on ${dialect}`, () => {
     let tdb: TestDatabase;
-    const registry = new Registry();
+    const registry = createRegistry();
     const collector = new MetricsCollector(registry);
     before(async () => {
       tdb = await testDatabase(dialect);
@@ -97,7 +97,7 @@ describe('pg Pool wrapper', () => {
   });
 
   test('pool.query (promise and callback) and checked-out clients are timed; slow ones counted; pool gauges', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const collector = new MetricsCollector(registry, { slowQuerySeconds: 0.1 });
     const pool = instrumentPgPool(new pg.Pool({ connectionString: fresh.url, max: 3 }), collector);
     observePool(collector, pool);
@@ -144,7 +144,7 @@ describe('mysql2 pool wrapper', () => {
   });
 
   test('promise pools (query, execute) and callback pools are timed', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const collector = new MetricsCollector(registry);
     const pool = instrumentMysqlPool(
       mysqlPromise.createPool({ uri: fresh.url, connectionLimit: 2 }),

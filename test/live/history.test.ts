@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { LiveHistory, memoryBound } from '../../src/metrics/live/history.ts';
 import type { LiveSlo } from '../../src/metrics/live/slo.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -32,7 +32,7 @@ describe('memory bound', () => {
 
   test('1,000 routes x 5 methods x 4 statuses and 1,000 queues stay within the bound over more than an hour', () => {
     // Caps high enough that every label set becomes its own series: the worst case for the reader.
-    const registry = new Registry({ maxSeries: 25_000 });
+    const registry = createRegistry({ maxSeries: 25_000 });
     const http = new HttpMetrics(registry);
     const collector = new MetricsCollector(registry);
     let clock = 1_700_000_000_000;
@@ -70,7 +70,7 @@ describe('memory bound', () => {
 
 describe('route window', () => {
   test('rate, errors and buckets cover the last five minutes; totals cover everything', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const http = new HttpMetrics(registry);
     let clock = 0;
     const history = new LiveHistory(registry, { now: () => clock });
@@ -108,7 +108,7 @@ describe('SLOs', () => {
   };
 
   test('burn rate and budget over the last hour of the ring', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const http = new HttpMetrics(registry);
     let clock = 0;
     const history = new LiveHistory(registry, { now: () => clock, slos: [availability, latency] });
@@ -133,7 +133,7 @@ describe('SLOs', () => {
   });
 
   test('a bad definition fails at construction and names the problem', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const make = (slo: LiveSlo) => () => new LiveHistory(registry, { slos: [slo] });
     assert.throws(make({ ...availability, objective: 99.9 }), /objective must be between 0 and 1/);
     assert.throws(

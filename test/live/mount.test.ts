@@ -10,8 +10,8 @@ import { gunzipSync } from 'node:zlib';
 import express from 'express';
 import Fastify from 'fastify';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { readExposition } from '../../src/metrics/exposition-reader.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { expressMetrics, expressMetricsEndpoint } from '../../src/metrics/http/express.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../../src/metrics/http/fastify.ts';
@@ -25,7 +25,7 @@ import {
   type LiveViewOptions,
   nodeLiveView,
 } from '../../src/metrics/live/index.ts';
-import { parseExposition } from '../metrics/parse-exposition.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
 
 const TOKEN = 'live-test-token-0123456789abcdef0123';
@@ -46,7 +46,7 @@ function listen(server: Server): Promise<string> {
 }
 
 async function startApp(adapter: Adapter, extra: Partial<LiveViewOptions> = {}): Promise<App> {
-  const registry = new Registry();
+  const registry = createRegistry();
   const metrics = new HttpMetrics(registry);
   const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
   const live = createLiveView({
@@ -179,7 +179,7 @@ for (const adapter of ['express', 'fastify', 'node'] as const) {
       }
       const text = await (await fetch(`${app.url}/api/metrics`, { headers: AUTH })).text();
       const endpoints = new Set(
-        parseExposition(text)
+        readExposition(text)
           .samples.filter((s) => s.name === 'askproai_http_requests_total')
           .map((s) => s.labels.endpoint),
       );
@@ -223,7 +223,7 @@ describe('live view turned off and misconfigured', () => {
   });
 
   test('bad options fail at creation', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     assert.throws(
       () => createLiveView({ registry, tokens: [TOKEN], path: 'monitoring' }),
       /must start with a single \//,
@@ -303,7 +303,7 @@ receivers: [{ name: 'null' }]
 
 describe('page weight', () => {
   test('page, script, styles, uPlot and a full hour of data stay under 150 KB compressed', async (t) => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const metrics = new HttpMetrics(registry);
     const collector = new MetricsCollector(registry);
     let clock = 1_700_000_000_000;

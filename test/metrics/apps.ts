@@ -6,12 +6,13 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { expressMetrics, expressMetricsEndpoint } from '../../src/metrics/http/express.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../../src/metrics/http/fastify.ts';
 import { instrumentHandler, nodeMetricsHandler, setRoute } from '../../src/metrics/http/node.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789';
 export type Adapter = 'express' | 'fastify' | 'node';
@@ -35,9 +36,9 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-export async function startApp(adapter: Adapter): Promise<RunningApp> {
-  const registry = new Registry();
-  const metrics = new HttpMetrics(registry);
+export async function startApp(adapter: Adapter, options: { enabled?: boolean } = {}): Promise<RunningApp> {
+  const registry = createRegistry();
+  const metrics = new HttpMetrics(registry, { enabled: options.enabled });
   const formats: string[] = [];
   const endpoint = createMetricsEndpoint({
     registry,

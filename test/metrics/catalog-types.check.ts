@@ -4,9 +4,9 @@
  */
 import { catalog } from '../../src/metrics/catalog.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
-const registry = new Registry();
+const registry = createRegistry();
 const metrics = new MetricsCollector(registry);
 
 metrics.recordBooking('confirmed', 'phone');

@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { readExposition } from '../../src/metrics/exposition-reader.ts';
 import { nodeMetricsHandler } from '../../src/metrics/http/node.ts';
-import { parseExposition } from './parse-exposition.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
 const CURRENT = 'current-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
 const NEXT = 'next-token-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2';
@@ -50,7 +50,7 @@ describe('/api/metrics', () => {
   let url: string;
   let server: Server;
   before(async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     new MetricsCollector(registry).recordBooking('confirmed', 'phone');
     ({ url, server } = await serve(
       nodeMetricsHandler(createMetricsEndpoint({ registry, tokens: [CURRENT, NEXT] })),
@@ -100,7 +100,7 @@ describe('/api/metrics', () => {
     assert.equal(r.headers['content-encoding'], 'gzip');
     assert.equal(r.headers['content-type'], 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     const text = gunzipSync(r.body).toString();
-    assert.ok(parseExposition(text).eof);
+    assert.ok(readExposition(text).eof);
     const identity = await get(url, { authorization: `Bearer ${CURRENT}`, 'accept-encoding': 'gzip;q=0' });
     assert.equal(identity.headers['content-encoding'], undefined);
   });
@@ -117,7 +117,7 @@ describe('/api/metrics', () => {
   test('METRICS_ENABLED=false answers 404 even with the right token', async () => {
     const { url: off, server: s } = await serve(
       nodeMetricsHandler(
-        createMetricsEndpoint({ registry: new Registry(), tokens: [CURRENT], enabled: false }),
+        createMetricsEndpoint({ registry: createRegistry(), tokens: [CURRENT], enabled: false }),
       ),
     );
     try {

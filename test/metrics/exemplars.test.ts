@@ -11,10 +11,11 @@ import * as Sentry from '@sentry/node';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { EXEMPLAR_REFRESH_MS } from '../../src/metrics/core/family.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { instrumentHandler, nodeMetricsHandler, setRoute } from '../../src/metrics/http/node.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { activeTraceId } from '../../src/service/sentry.ts';
 import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
 import { type SentrySink, startSentrySink } from '../support/sinks.ts';
@@ -32,7 +33,7 @@ describe('exemplars', () => {
   before(async () => {
     sentry = await startSentrySink();
     Sentry.init({ dsn: sentry.dsn, tracesSampleRate: 1, defaultIntegrations: false });
-    registry = new Registry();
+    registry = createRegistry();
     collector = new MetricsCollector(registry, { traceId: activeTraceId });
     const metrics = new HttpMetrics(registry, { traceId: activeTraceId });
     const endpoint = nodeMetricsHandler(createMetricsEndpoint({ registry, tokens: [TOKEN] }));
@@ -83,7 +84,7 @@ describe('exemplars', () => {
   });
 
   test('refreshed by time, never kept from something that is not a trace id', () => {
-    const r = new Registry();
+    const r = createRegistry();
     const h = r.histogram(catalog.httpRequestDuration).with3('GET', '/x', 200);
     const a = 'a'.repeat(32);
     const b = 'b'.repeat(32);
@@ -102,7 +103,7 @@ describe('exemplars', () => {
   });
 
   test('without a trace id source nothing is kept', () => {
-    const r = new Registry();
+    const r = createRegistry();
     const m = new HttpMetrics(r);
     assert.equal(m.traceId, undefined);
     m.route('/x')!.record('GET', 200, 0.01);

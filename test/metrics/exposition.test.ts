@@ -5,10 +5,10 @@ import client from 'prom-client';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
 import { negotiateFormat } from '../../src/metrics/core/exposition.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import type { MetricDef } from '../../src/metrics/core/types.ts';
+import { readExposition, sampleMap } from '../../src/metrics/exposition-reader.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { registerRuntimeMetrics } from '../../src/metrics/runtime.ts';
-import { parseExposition, sampleMap } from './parse-exposition.ts';
 
 function promtoolCheck(text: string): { status: number | null; output: string } {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -51,7 +51,7 @@ function recordTraffic(rec: {
 
 describe('exposition', () => {
   test('promtool check metrics finds nothing to complain about, runtime metrics included', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const runtime = registerRuntimeMetrics(registry);
     const metrics = new MetricsCollector(registry);
     metrics.recordBooking('confirmed', 'phone');
@@ -77,7 +77,7 @@ describe('exposition', () => {
   });
 
   test('OpenMetrics: counters declared without _total, # EOF last, same samples as the text format', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const metrics = new MetricsCollector(registry);
     metrics.recordBooking('confirmed', 'phone');
     metrics.recordWebhook('calcom', 'BOOKING_CREATED', 'processed', 0.4);
@@ -87,8 +87,8 @@ describe('exposition', () => {
     assert.match(om, /^# TYPE askproai_bookings counter$/m);
     assert.match(om, /^askproai_bookings_total\{status="confirmed",source="phone"\} 1$/m);
     assert.match(om, /^# TYPE askproai_webhook_processing_duration_seconds histogram$/m);
-    const a = parseExposition(om);
-    const b = parseExposition(registry.expose('text'));
+    const a = readExposition(om);
+    const b = readExposition(registry.expose('text'));
     assert.ok(a.eof);
     assert.deepEqual(sampleMap(a.samples), sampleMap(b.samples));
   });
@@ -105,7 +105,7 @@ describe('exposition', () => {
   });
 
   test('for the same recorded data our exposition parses to the same samples as prom-client', async () => {
-    const ours = new Registry();
+    const ours = createRegistry();
     recordTraffic({
       counter: (def, labels, by = 1) =>
         ours
@@ -151,8 +151,8 @@ describe('exposition', () => {
       set: (def, labels, v) => (get(def) as client.Gauge).set(labels, v),
     });
 
-    const mine = parseExposition(ours.expose('text'));
-    const reference = parseExposition(await theirs.metrics());
+    const mine = readExposition(ours.expose('text'));
+    const reference = readExposition(await theirs.metrics());
     const oursMap = sampleMap(mine.samples);
     const refMap = sampleMap(reference.samples);
     assert.equal(oursMap.size, refMap.size);
@@ -167,7 +167,7 @@ describe('exposition', () => {
   });
 
   test('a family without series still declares HELP and TYPE; webhook outcomes start at 0', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     const collector = new MetricsCollector(registry);
     const text = registry.expose();
     // Nothing recorded yet: every seed metric is still declared.
@@ -186,9 +186,9 @@ describe('exposition', () => {
   });
 
   test('a custom namespace prefixes every metric', () => {
-    const registry = new Registry({ namespace: 'acme' });
+    const registry = createRegistry({ namespace: 'acme' });
     new MetricsCollector(registry).recordBooking('pending', 'web');
-    const { samples } = parseExposition(registry.expose());
+    const { samples } = readExposition(registry.expose());
     assert.ok(samples.length > 0);
     for (const s of samples) assert.ok(s.name.startsWith('acme_'), s.name);
   });

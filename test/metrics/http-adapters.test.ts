@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { readExposition, type Sample } from '../../src/metrics/exposition-reader.ts';
+import { waitFor } from '../support/wait.ts';
 import { type Adapter, type RunningApp, startApp, TOKEN } from './apps.ts';
-import { parseExposition, type Sample } from './parse-exposition.ts';
 
 const ADAPTERS: Adapter[] = ['express', 'fastify', 'node'];
 
@@ -54,7 +55,7 @@ function abortAfter(url: string, ms: number): Promise<void> {
 async function scrape(app: RunningApp): Promise<Sample[]> {
   const r = await request(`${app.url}/api/metrics`, 'GET', { authorization: `Bearer ${TOKEN}` });
   assert.equal(r.status, 200);
-  return parseExposition(r.body).samples;
+  return readExposition(r.body).samples;
 }
 
 /** http_* samples that do not depend on timing: request counts and histogram counts. */
@@ -83,8 +84,16 @@ describe('HTTP middleware adapters', () => {
         for (let i = 0; i < t.times; i++) await request(`${app.url}${t.path}`, t.method);
       await abortAfter(`${app.url}/api/slow`, 60);
     }
-    // Let the aborted requests' handlers finish their (now pointless) work.
-    await new Promise((r) => setTimeout(r, 500));
+    // The aborted request is recorded when the server sees the connection close.
+    for (const app of apps.values()) {
+      await waitFor(
+        async () =>
+          (await scrape(app)).some(
+            (s) => s.name === 'askproai_http_requests_total' && s.labels.status === '499',
+          ),
+        { what: 'the aborted request to be recorded' },
+      );
+    }
   });
   after(async () => {
     for (const app of apps.values()) await app.close();
@@ -127,12 +136,28 @@ describe('HTTP middleware adapters', () => {
   }
 });
 
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: with metrics disabled (METRICS_ENABLED=false) requests record nothing`, async () => {
+    const app = await startApp(adapter, { enabled: false });
+    try {
+      for (const t of TRAFFIC) assert.ok((await request(`${app.url}${t.path}`, t.method)).status > 0);
+      await abortAfter(`${app.url}/api/slow`, 60);
+      const families = readExposition(app.registry.expose()).samples.filter((s) =>
+        s.name.startsWith('askproai_http_'),
+      );
+      assert.deepEqual(families, [], 'no HTTP series at all');
+    } finally {
+      await app.close();
+    }
+  });
+}
+
 test('express: templates of routes in mounted routers include the mount point', async () => {
   const { default: express } = await import('express');
-  const { Registry } = await import('../../src/metrics/core/registry.ts');
+  const { createRegistry } = await import('../../src/metrics/registry.ts');
   const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
   const { expressMetrics } = await import('../../src/metrics/http/express.ts');
-  const registry = new Registry();
+  const registry = createRegistry();
   const app = express();
   app.use(expressMetrics(new HttpMetrics(registry)));
   const items = express.Router();
@@ -147,8 +172,14 @@ test('express: templates of routes in mounted routers include the mount point', 
   try {
     for (const path of ['/api/v1/items/1', '/api/v1/items/2', '/api/v2/items/3'])
       assert.equal((await request(`${base}${path}`, 'GET')).status, 200);
-    await new Promise((r) => setTimeout(r, 50));
-    const text = registry.expose();
+    // Recorded when each response closes, which may come just after the client has its answer.
+    const text = await waitFor(
+      () => {
+        const t = registry.expose();
+        return /items\/:id",status="200"\} 2/.test(t) && /v2\/items\/:id",status="200"\} 1/.test(t) && t;
+      },
+      { what: 'the three requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
+    );
     assert.match(
       text,
       /askproai_http_requests_total\{method="GET",endpoint="\/api\/v1\/items\/:id",status="200"\} 2/,

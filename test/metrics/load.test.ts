@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
+import { readExposition, type Sample, sampleValue } from '../../src/metrics/exposition-reader.ts';
 import { type RunningApp, startApp, TOKEN } from './apps.ts';
-import { parseExposition, type Sample, sampleValue } from './parse-exposition.ts';
 
 const CLIENTS = 50;
 const PER_CLIENT = 2000;
@@ -64,10 +64,6 @@ describe('under load, over real sockets', () => {
     await app.close();
   });
 
-  async function call(method: 'GET' | 'POST', path: string): Promise<number> {
-    return (await send(method, path)).status;
-  }
-
   async function scrapeText(): Promise<string> {
     return (await send('GET', '/api/metrics', { authorization: `Bearer ${TOKEN}` })).body;
   }
@@ -112,7 +108,7 @@ describe('under load, over real sockets', () => {
     const sent = Object.values(byStatus).reduce((a, s) => a + s.count, 0);
     assert.equal(sent, CLIENTS * PER_CLIENT);
 
-    const { samples } = parseExposition(await scrapeText());
+    const { samples } = readExposition(await scrapeText());
     const count = (method: string, endpoint: string, status: string) =>
       sampleValue(samples, 'askproai_http_requests_total', { method, endpoint, status });
     const hist = (method: string, endpoint: string, status: string) =>
@@ -131,7 +127,7 @@ describe('under load, over real sockets', () => {
   test('a scanner sending 100,000 random paths creates no new series', async () => {
     const seriesCount = (samples: Sample[]) =>
       samples.filter((s) => s.name.startsWith('askproai_http_')).length;
-    const before = seriesCount(parseExposition(await scrapeText()).samples);
+    const before = seriesCount(readExposition(await scrapeText()).samples);
     const result = await load({
       url: app.url,
       connections: CLIENTS,
@@ -147,7 +143,7 @@ describe('under load, over real sockets', () => {
     });
     assert.equal(result.statusCodeStats['404']?.count, 100_000);
     const text = await scrapeText();
-    const after = parseExposition(text).samples;
+    const after = readExposition(text).samples;
     assert.equal(seriesCount(after), before, 'random paths all land in the existing unmatched series');
     assert.ok(!text.includes('.php'), 'no raw path in the exposition');
     assert.ok(text.length < 200_000, `exposition stays small (${text.length} bytes)`);

@@ -3,15 +3,16 @@ import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
+import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 
 const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** A registry with `n` HTTP histogram series and as many counter series. */
 function bigRegistry(n: number): Registry {
-  const registry = new Registry({ maxSeries: n + 10 });
+  const registry = createRegistry({ maxSeries: n + 10 });
   const durations = registry.histogram(catalog.httpRequestDuration);
   const requests = registry.counter(catalog.httpRequestsTotal);
   for (let i = 0; i < n; i++) {
@@ -57,7 +58,7 @@ describe('sliced exposition', () => {
   });
 
   test('a small registry renders in one slice', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     registry.counter(catalog.bookingsTotal).with2('confirmed', 'phone').inc();
     const chunks = await writeFamiliesSliced(registry.all(), 'text', { sliceMs: 0 });
     assert.equal(chunks.length, 1);

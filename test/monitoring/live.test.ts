@@ -27,7 +27,7 @@ import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/proce
 import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
 import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '../support/sinks.ts';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria.ts';
-import { sleep, waitFor } from '../support/wait.ts';
+import { waitFor } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -307,7 +307,17 @@ describe('the alert chain, live', { timeout: 180_000 }, () => {
   test('every panel query of every dashboard runs after traffic; the six spec panels return data', async () => {
     const normal = drive('/api/bookings/42', 2);
     for (let i = 0; i < 5; i++) assert.equal(await hit('/api/fail'), 500);
-    await sleep(3_000);
+    // Traffic keeps running until Prometheus has scraped the failures twice, so rate() has two points.
+    await prom.waitFor(
+      async () =>
+        (
+          await prom.query(
+            'count_over_time(askproai_http_requests_total{endpoint="/api/fail",status="500"}[1m]) >= 2',
+          )
+        ).length > 0 || undefined,
+      15_000,
+      'two scrapes of the failed requests',
+    );
     await normal.stop();
     // Let the last requests be scraped and the recording rules run.
     await prom.waitFor(

@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/metrics/setup.ts';
 import { buildService } from '../../src/service/app.ts';
 import { openDatabase, parseDatabaseUrl } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import {
   calcomEvent,
   calcomUid,
@@ -63,7 +64,7 @@ for (const backend of backends) {
       const target = await backend.url();
       cleanups.push(() => target.drop());
       const config = testConfig();
-      const metrics = createMetrics(config);
+      const metrics = createMetrics(metricsOptions(config));
       const database = await openDatabase(target.url);
       cleanups.push(() => database.close());
       const s = await buildService({ config, metrics, database });

@@ -2,7 +2,10 @@
 // the scraped exposition (the same text Prometheus would read).
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { readExposition, type Sample } from '../../src/metrics/exposition-reader.ts';
 import { DEMO_CREDENTIALS } from '../../src/service/demo.ts';
+
+export type { Sample };
 
 export const TOKEN = 'service-test-token-0123456789abcdef';
 
@@ -36,26 +39,9 @@ export async function scrapeUrl(base: string): Promise<string> {
   return res.text();
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
+/** Every sample of the exposition (the library's one reader). */
 export function parseExposition(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = LINE.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
+  return readExposition(text).samples;
 }
 
 /** The value of the series with exactly these labels among its labels (0 when absent). */

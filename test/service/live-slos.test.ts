@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsCollector } from '../../src/metrics/collector.ts';
-import { Registry } from '../../src/metrics/core/registry.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
 import { LiveHistory } from '../../src/metrics/live/history.ts';
+import { createRegistry } from '../../src/metrics/registry.ts';
 import { sloSpecs } from '../../src/monitoring/slo/specs.ts';
 import { liveSlosFromSpecs } from '../../src/service/live-slos.ts';
 
@@ -16,7 +16,7 @@ test('every SLO spec converts and counts what its matchers select', () => {
     slos.map((s) => s.name),
     sloSpecs.map((s) => s.name),
   );
-  const registry = new Registry();
+  const registry = createRegistry();
   const http = new HttpMetrics(registry);
   const collector = new MetricsCollector(registry);
   let clock = 0;

@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_SECRETS } from '../../src/service/demo.ts';
 import { createServiceLogger } from '../../src/service/logger.ts';
 import { LokiDestination } from '../../src/service/loki.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { createScrubber } from '../../src/service/redact.ts';
 import { retellEvent, signedRetell } from '../../src/service/webhooks/samples.ts';
 import { startLokiSink } from '../support/sinks.ts';
@@ -62,7 +63,12 @@ describe('request logs', () => {
     const out = capture();
     const { logger } = createServiceLogger(config, { destination: out.stream });
     const database = await openDatabase('sqlite::memory:');
-    const s = await buildService({ config, metrics: createMetrics(config), database, logger });
+    const s = await buildService({
+      config,
+      metrics: createMetrics(metricsOptions(config)),
+      database,
+      logger,
+    });
     try {
       const signed = signedRetell(
         retellEvent('call_ended', { fromNumber: '+4917612345678' }),

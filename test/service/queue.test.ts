@@ -12,10 +12,15 @@ import { redisUrl } from '../support/env.ts';
 import { waitFor } from '../support/wait.ts';
 import { metric, scrape, testConfig } from './helpers.ts';
 
-async function start(redis: string): Promise<RunningService> {
-  const config = testConfig({ REDIS_URL: redis, DATABASE_URL: 'sqlite::memory:' });
+async function start(redis: string, logLines?: string[]): Promise<RunningService> {
+  const config = testConfig({
+    REDIS_URL: redis,
+    DATABASE_URL: 'sqlite::memory:',
+    ...(logLines ? { LOG_LEVEL: 'info' } : {}),
+  });
   return startService(config, {
     listen: false,
+    logDestination: logLines ? { write: (line: string) => void logLines.push(line) } : undefined,
     queue: { prefix: redisKeyPrefix('svc').slice(0, -1), backoffMs: 20 },
   });
 }
@@ -52,7 +57,11 @@ describe('BullMQ webhook queue', () => {
             provider: 'calcom',
             event: 'booking_created',
             status: 'processed',
-          }) === 1 && t
+          }) === 1 &&
+          // BullMQ reports the job completed after the processor returned: wait for that too.
+          metric(t, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'completed' }) ===
+            1 &&
+          t
         );
       },
       { what: 'the worker to process the booking', timeoutMs: 15_000 },
@@ -124,12 +133,59 @@ describe('BullMQ webhook queue', () => {
     );
   });
 
+  test('a claim that cannot be released is reported critical, not swallowed', async () => {
+    const s = await start(redisUrl());
+    services.push(s);
+    await sql`ALTER TABLE calls RENAME TO calls_away`.execute(s.database.db);
+    // A real database failure on the release: the DELETE of the claim is refused.
+    await sql`CREATE TRIGGER keep_claims BEFORE DELETE ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'release refused'); END`.execute(
+      s.database.db,
+    );
+    const signed = signedRetell(retellEvent('call_ended'), DEMO_SECRETS.retellApiKey);
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/retell',
+      headers: signed.headers,
+      payload: signed.body,
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    const text = await waitFor(
+      async () => {
+        const t = await scrape(s.app);
+        return (
+          metric(t, 'askproai_webhooks_total', {
+            provider: 'retell',
+            event: 'call_ended',
+            status: 'failed',
+          }) === 1 && t
+        );
+      },
+      { what: 'the job to fail for good', timeoutMs: 15_000 },
+    );
+    assert.equal(
+      metric(text, 'askproai_errors_total', { type: 'webhook_claim_release_failed', severity: 'critical' }),
+      1,
+    );
+    assert.equal(metric(text, 'askproai_errors_total', { type: 'webhook_failed', severity: 'error' }), 1);
+    const claims = await s.database.db.selectFrom('webhook_deliveries').select('id').execute();
+    assert.equal(claims.length, 1, 'the claim is still there, which is what the report warns about');
+  });
+
   test('with Redis gone, a delivery is processed inline and the outage is reported', async () => {
     const redis = await startRedis();
-    const s = await start(redis.url);
+    const lines: string[] = [];
+    const s = await start(redis.url, lines);
     services.push(s);
     try {
       await redis.crash();
+      // The queue's connections report through the monitored handler the collectors use: once per outage.
+      const outage = (role: string) =>
+        lines
+          .map((l) => JSON.parse(l) as { msg?: string; role?: string })
+          .filter((l) => l.msg === 'Redis is unreachable; retrying with backoff' && l.role === role);
+      await waitFor(() => outage('queues').length > 0 && outage('queue-worker').length > 0, {
+        what: 'the queue connections to report the outage',
+      });
       const res = await postCalcom(s, calcomEvent('BOOKING_CREATED', { source: 'api' }));
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { status: 'processed' });
@@ -139,6 +195,8 @@ describe('BullMQ webhook queue', () => {
         metric(text, 'askproai_errors_total', { type: 'queue_unavailable', severity: 'warning' }),
         1,
       );
+      assert.equal(outage('queues').length, 1, 'one line per outage, not one per error');
+      assert.equal(outage('queue-worker').length, 1, 'one line per outage, not one per error');
     } finally {
       await s.close();
       await redis.stop();

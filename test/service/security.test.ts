@@ -15,6 +15,7 @@ import { DEMO_ENDPOINTS } from '../../src/monitoring/config.ts';
 import { buildService, SERVER_LIMITS } from '../../src/service/app.ts';
 import { createApiKey } from '../../src/service/auth/credentials.ts';
 import { DEMO_COMPANY, DEMO_CREDENTIALS, DEMO_SECRETS } from '../../src/service/demo.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { resolveSessionSecret, resolveWebhookSecrets } from '../../src/service/secrets.ts';
 import { type RunningService, startService } from '../../src/service/start.ts';
 import { calcomEvent, calcomUid, signedCalcom } from '../../src/service/webhooks/samples.ts';
@@ -240,7 +241,7 @@ describe('hardened service', () => {
       MONITORING_ENABLED: 'false',
     };
     const config = loadConfig(prodEnv);
-    const metrics = createMetrics(config);
+    const metrics = createMetrics(metricsOptions(config));
     const prod = await buildService({ config, metrics });
     try {
       for (const path of DEMO_ENDPOINTS)

@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/metrics/setup.ts';
 import { buildService, type Service } from '../../src/service/app.ts';
 import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { deriveCallStatus } from '../../src/service/webhooks/retell.ts';
 import {
   calcomEvent,
@@ -28,7 +29,7 @@ async function newService(): Promise<Service> {
   const config = testConfig();
   return buildService({
     config,
-    metrics: createMetrics(config),
+    metrics: createMetrics(metricsOptions(config)),
     database: await openDatabase('sqlite::memory:'),
   });
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { MIN_PASSWORD_LENGTH, setAdminPassword } from '../../service/auth/credentials.ts';
+import { setAdminPassword } from '../../service/auth/credentials.ts';
 import { openDatabase } from '../../service/db/connect.ts';
 import { configOrExit } from '../config.ts';
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config.ts';
-import { Registry } from '../../metrics/index.ts';
+import { createRegistry } from '../../metrics/index.ts';
 import type { CollectorReport } from '../../metrics/schedule/index.ts';
 import { type Collection, createCollection, whenReady } from '../../metrics/schedule/index.ts';
 import {
@@ -17,6 +17,7 @@ import {
   openDatabase,
   SourceConfigError,
 } from '../../metrics/sources/index.ts';
+import { metricsOptions } from '../../service/metrics-options.ts';
 import { configOrExit } from '../config.ts';
 
 export interface CliCollection {
@@ -37,8 +38,8 @@ export async function openCliCollection(config: Config): Promise<CliCollection> 
   let collection: Collection;
   try {
     collection = createCollection({
-      config,
-      registry: new Registry({ namespace: config.metrics.namespace }),
+      settings: metricsOptions(config),
+      registry: createRegistry({ namespace: config.metrics.namespace }),
       db: database?.db,
       dialect: database?.dialect,
       runOnStart: false,

@@ -15,14 +15,13 @@ import type { Command } from 'commander';
 import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
-import { catalog, fullName } from '../../metrics/index.ts';
+import { catalog, fullName, redisKeyPrefix, samplesOf } from '../../metrics/index.ts';
 import {
   createMonitorRedis,
   fetchExposition,
   localEndpointUrl,
   RedisSnapshotStore,
   safeErrorMessage,
-  samplesOf,
   whenReady,
 } from '../../metrics/schedule/index.ts';
 import { DEFAULT_SQLITE_PATH, openDatabase, redactUrl } from '../../metrics/sources/index.ts';
@@ -82,7 +81,7 @@ async function checkRedis(config: Config): Promise<{ check: Check; lastSuccess?:
         },
       };
     }
-    const key = `${config.metrics.namespace || 'askproai'}:metrics:doctor:${randomBytes(4).toString('hex')}`;
+    const key = `${redisKeyPrefix(config.metrics.namespace)}doctor:${randomBytes(4).toString('hex')}`;
     try {
       await redis.set(key, '1', 'PX', 10_000);
       const back = await redis.get(key);
@@ -97,7 +96,7 @@ async function checkRedis(config: Config): Promise<{ check: Check; lastSuccess?:
         },
       };
     }
-    const prefix = `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = redisKeyPrefix(config.metrics.namespace);
     const snapshot = await new RedisSnapshotStore(redis, { key: `${prefix}snapshot` })
       .read()
       .catch(() => undefined);

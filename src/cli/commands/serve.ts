@@ -4,7 +4,7 @@
  * are flushed.
  */
 import type { Command } from 'commander';
-import { type Config, ConfigError } from '../../config.ts';
+import { ConfigError } from '../../config.ts';
 import { DEMO_COMPANY } from '../../service/demo.ts';
 import { type RunningService, startService } from '../../service/start.ts';
 import { configOrExit } from '../config.ts';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Config } from '../../config.ts';
-import { catalog, fullName } from '../../metrics/index.ts';
+import { catalog, fullName, redisKeyPrefix, samplesOf } from '../../metrics/index.ts';
 import {
   createMonitorRedis,
   fetchExposition,
@@ -16,7 +16,6 @@ import {
   RedisSnapshotStore,
   type Snapshot,
   safeErrorMessage,
-  samplesOf,
   whenReady,
 } from '../../metrics/schedule/index.ts';
 import { configOrExit } from '../config.ts';
@@ -50,7 +49,7 @@ async function fromRedis(
   try {
     if (!(await whenReady(redis, 3000)))
       throw new Error('Redis (METRICS_REDIS_URL / REDIS_URL db 2) is not reachable');
-    const prefix = `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = redisKeyPrefix(config.metrics.namespace);
     const snapshot = await new RedisSnapshotStore(redis, { key: `${prefix}snapshot` }).read();
     const leader = await new RedisLeaderLock(redis, '', { key: `${prefix}leader` }).holder();
     return { snapshot, leader };

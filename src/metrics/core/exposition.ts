@@ -169,7 +169,7 @@ export async function writeFamiliesSliced(
  * lists it first when it can parse it.
  */
 export function negotiateFormat(accept: string | undefined): ExpositionFormat {
-  if (!accept || !accept.includes('openmetrics')) return 'text';
+  if (!accept?.includes('openmetrics')) return 'text';
   let om = -1;
   let text = -1;
   for (const part of accept.split(',')) {

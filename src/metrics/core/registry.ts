@@ -1,8 +1,10 @@
 /**
- * The registry: one family per metric definition, the guard's own counters, hooks that refresh
- * in-process values right before a scrape, and the exposition of it all.
+ * The registry: one family per metric definition, hooks that refresh in-process values right before a
+ * scrape, and the exposition of it all. It knows no product: the namespace and the label guard's own
+ * counters are handed in by whoever wires it (`createRegistry()` in `src/metrics/registry.ts` does so
+ * from the catalog).
  */
-import { catalog, fullName } from '../catalog.ts';
+import { DEFAULTS } from '../defaults.ts';
 import {
   type ExpositionFormat,
   type SliceOptions,
@@ -11,17 +13,28 @@ import {
 } from './exposition.ts';
 import { type AnyFamily, CounterFamily, type FamilyHooks, GaugeFamily, HistogramFamily } from './family.ts';
 import type { DropReason } from './labels.ts';
-import type { MetricDef } from './types.ts';
+import { aggregationOf, type MetricDef, prefixedName } from './types.ts';
 import { WarningCodes, warnOnce } from './warnings.ts';
 
-export interface RegistryOptions {
-  /** Prefix for every metric name; `askproai` by default, '' for none. */
-  namespace?: string;
-  /** Default cap on distinct label sets per metric (a definition's own `maxSeries` wins). */
-  maxSeries?: number;
+/** The counters the label guard reports through; without them its reports are dropped. */
+export interface GuardCounters {
+  /** Recordings folded into the overflow series, by metric. */
+  overflow?: MetricDef<'metric', 'counter'>;
+  /** Label values replaced or altered, by metric and reason. */
+  dropped?: MetricDef<'metric' | 'reason', 'counter'>;
 }
 
-export const DEFAULT_MAX_SERIES = 1000;
+export interface RegistryOptions {
+  /** Prefix for every metric name; '' (none) by default. */
+  namespace?: string;
+  /** Default cap on distinct label sets per metric (a definition's own `maxSeries` wins). Default 1,000. */
+  maxSeries?: number;
+  /** Where the label guard counts overflows and dropped values; registered at construction. */
+  guard?: GuardCounters;
+}
+
+export const DEFAULT_MAX_SERIES: number = DEFAULTS.maxSeries;
+const noop = () => {};
 
 export class Registry {
   readonly namespace: string;
@@ -30,20 +43,17 @@ export class Registry {
   private readonly byName = new Map<string, AnyFamily>();
   private readonly collectHooks: Array<{ name: string; fn: () => void }> = [];
   private readonly hooks: FamilyHooks;
-  private readonly overflowCounter: CounterFamily;
-  private readonly droppedCounter: CounterFamily;
 
   constructor(options: RegistryOptions = {}) {
-    this.namespace = options.namespace ?? 'askproai';
+    this.namespace = options.namespace ?? '';
     this.defaultMaxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
-    // The guard's counters are labelled by metric name and a fixed reason: bounded by the catalog.
-    this.overflowCounter = this.counter(catalog.metricsLabelOverflow);
-    this.droppedCounter = this.counter(catalog.metricsDroppedLabels);
-    const overflow = this.overflowCounter;
-    const dropped = this.droppedCounter;
+    // Registered before any other family, so they exist before the first report. They are labelled
+    // by metric name and a fixed reason: bounded by the definitions registered here.
+    const overflow = options.guard?.overflow ? this.counter(options.guard.overflow) : undefined;
+    const dropped = options.guard?.dropped ? this.counter(options.guard.dropped) : undefined;
     this.hooks = {
-      onOverflow: (family: string) => overflow.with1(family).inc(),
-      onDropped: (family: string, reason: DropReason) => dropped.with2(family, reason).inc(),
+      onOverflow: overflow ? (family: string) => overflow.with1(family).inc() : noop,
+      onDropped: dropped ? (family: string, reason: DropReason) => dropped.with2(family, reason).inc() : noop,
     };
   }
 
@@ -75,7 +85,7 @@ export class Registry {
   }
 
   fullName(def: MetricDef): string {
-    return fullName(def, this.namespace);
+    return prefixedName(def, this.namespace);
   }
 
   /**
@@ -125,12 +135,16 @@ export class Registry {
     }
     if (def.type !== type)
       throw new TypeError(`Metric ${def.name} is declared as a ${def.type}, not a ${type}`);
-    const name = fullName(def, this.namespace);
+    const name = prefixedName(def, this.namespace);
     if (this.byName.has(name)) throw new TypeError(`Metric ${name} is registered twice`);
     if (type === 'counter' && !name.endsWith('_total'))
       throw new TypeError(`Counter ${name} must end in _total`);
     if (type !== 'counter' && name.endsWith('_total'))
       throw new TypeError(`Only counters may end in _total: ${name}`);
+    if (type !== 'gauge' && aggregationOf(def) !== 'sum')
+      throw new TypeError(
+        `${name}: only gauges may aggregate across cluster workers by ${aggregationOf(def)}`,
+      );
     const cap = def.maxSeries ?? this.defaultMaxSeries;
     const hooks = this.hooks;
     const family =

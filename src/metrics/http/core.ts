@@ -14,6 +14,7 @@
 import { catalog } from '../catalog.ts';
 import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/family.ts';
 import type { Registry } from '../core/registry.ts';
+import { DEFAULT_EXCLUDED_PATHS } from '../defaults.ts';
 
 export const UNMATCHED_ROUTE = 'unmatched';
 export const ABORTED_STATUS = 499;
@@ -27,6 +28,11 @@ function normalizeMethod(method: unknown): string {
 }
 
 export interface HttpMetricsOptions {
+  /**
+   * False makes every adapter a pass-through that installs no hook and records nothing
+   * (METRICS_ENABLED=false). Default true.
+   */
+  enabled?: boolean;
   /**
    * Route templates (or paths, for requests that match no route) that are not recorded: the
    * metrics endpoint and health checks. Default `['/api/metrics', '/api/health']`.
@@ -42,7 +48,7 @@ export interface HttpMetricsOptions {
   traceId?: () => string | undefined;
 }
 
-export const DEFAULT_EXCLUDED_PATHS = ['/api/metrics', '/api/health'] as const;
+export { DEFAULT_EXCLUDED_PATHS };
 
 interface Cells {
   method: string;
@@ -125,6 +131,8 @@ export class RouteMetrics {
 
 /** Shared by all adapters of one app: the route handles and the exclusion list. */
 export class HttpMetrics {
+  /** Adapters read this once, when they are created: false means they install nothing. */
+  readonly enabled: boolean;
   readonly recordAborted: boolean;
   readonly traceId: (() => string | undefined) | undefined;
   private readonly routes = new Map<string, RouteMetrics | null>();
@@ -133,6 +141,7 @@ export class HttpMetrics {
   private readonly durations: HistogramFamily;
 
   constructor(registry: Registry, options: HttpMetricsOptions = {}) {
+    this.enabled = options.enabled ?? true;
     this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
     this.recordAborted = options.recordAborted ?? true;
     this.traceId = options.traceId;

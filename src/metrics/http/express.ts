@@ -11,6 +11,11 @@ import type { MetricsEndpoint } from '../endpoint.ts';
 import type { HttpMetrics, RouteMetrics } from './core.ts';
 
 export function expressMetrics(metrics: HttpMetrics): RequestHandler {
+  if (!metrics.enabled) {
+    return function askproaiHttpMetricsDisabled(_req: Request, _res: Response, next: NextFunction) {
+      next();
+    };
+  }
   const byRoute = new WeakMap<object, Map<string, RouteMetrics | null>>();
   const routeHandle = (route: { path: unknown }, baseUrl: string): RouteMetrics | null => {
     let byBase = byRoute.get(route);

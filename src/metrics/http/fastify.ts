@@ -57,6 +57,7 @@ function routeHooks(
 
 async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Promise<void> {
   const metrics = options.metrics;
+  if (!metrics.enabled) return;
   const traceId = metrics.traceId;
   app.addHook('onRoute', (route: RouteOptions) => {
     const handle = metrics.route(route.url);

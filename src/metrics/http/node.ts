@@ -21,6 +21,7 @@ export function instrumentHandler<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 >(metrics: HttpMetrics, handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
+  if (!metrics.enabled) return handler;
   const traceId = metrics.traceId;
   return function askproaiInstrumentedHandler(req, res) {
     const start = performance.now();

@@ -14,6 +14,7 @@
  */
 import type { Job, Processor, Worker } from 'bullmq';
 import type { MetricsCollector } from '../collector.ts';
+import { withTimeout } from '../timeout.ts';
 
 export const DEFAULT_JOB_TIME_LIMIT_MS = 30_000;
 
@@ -85,25 +86,10 @@ export function withTimeLimit<T, R, N extends string>(
   const { queue, collector } = options;
   return async function timeLimitedProcessor(job, token, signal) {
     const limit = options.limitFor?.(job as Job) ?? fallback;
-    const controller = new AbortController();
-    const onOuterAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onOuterAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new JobTimeoutError(`job ran past its time limit of ${limit} ms`);
-        collector.recordJobTimeout(queue);
-        controller.abort(err);
-        reject(err);
-      }, limit);
+    return withTimeout((inner) => processor(job, token, inner), limit, {
+      signal,
+      error: () => new JobTimeoutError(`job ran past its time limit of ${limit} ms`),
+      onTimeout: () => collector.recordJobTimeout(queue),
     });
-    const work = Promise.resolve().then(() => processor(job, token, controller.signal));
-    work.catch(() => {});
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onOuterAbort);
-    }
   };
 }

@@ -1,8 +1,14 @@
 // The scheduler, its leader lock and snapshot stores.
 
-export { fetchExposition, localEndpointUrl, samplesOf } from './inspect.ts';
+export { fetchExposition, localEndpointUrl } from './inspect.ts';
 export { type LeaderLockOptions, RedisLeaderLock } from './lock.ts';
-export { createMonitorRedis, type MonitorLogger, silentLogger, whenReady } from './redis.ts';
+export {
+  createMonitorRedis,
+  type MonitorLogger,
+  redisErrorHandler,
+  silentLogger,
+  whenReady,
+} from './redis.ts';
 export { runSources } from './run.ts';
 export {
   assertCron,

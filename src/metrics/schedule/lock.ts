@@ -4,6 +4,7 @@
  * it. Renew and release compare the id first, so an instance never extends or deletes a lock it lost.
  */
 import type { Redis } from 'ioredis';
+import { redisKeyPrefix } from '../defaults.ts';
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -23,7 +24,7 @@ export class RedisLeaderLock {
     readonly id: string,
     options: LeaderLockOptions = {},
   ) {
-    this.key = options.key ?? 'askproai:metrics:leader';
+    this.key = options.key ?? `${redisKeyPrefix()}leader`;
     this.ttlMs = options.ttlMs ?? 30_000;
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 100)
       throw new RangeError(`lock ttlMs must be >= 100, got ${this.ttlMs}`);

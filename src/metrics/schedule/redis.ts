@@ -1,5 +1,5 @@
 /**
- * ioredis clients for the monitoring: commands fail fast while Redis is down (no offline queue, one
+ * ioredis clients for the monitoring and the service's queues: commands fail fast while Redis is down (no offline queue, one
  * retry, a command timeout) instead of piling up, reconnects back off up to a cap, and connection
  * errors are reported once per outage rather than thrown as unhandled 'error' events.
  */
@@ -22,7 +22,26 @@ export interface MonitorRedisOptions {
   maxBackoffMs?: number;
   /** Per-command timeout. Default 2000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * A connection for blocking commands (a BullMQ worker's): commands wait through an outage instead
+   * of failing fast, and there is no command timeout. Default false.
+   */
+  blocking?: boolean;
+  /** Connect on the first command or `connect()` instead of at once. Default false. */
+  lazyConnect?: boolean;
   logger?: MonitorLogger;
+}
+
+const reporters = new WeakMap<Redis, (err: Error) => void>();
+
+/**
+ * The error handler of a client made by `createMonitorRedis`, for the emitters that re-emit its
+ * errors (a BullMQ Queue or Worker): one log line per outage however many report it.
+ */
+export function redisErrorHandler(client: Redis): (err: Error) => void {
+  const report = reporters.get(client);
+  if (!report) throw new TypeError('redisErrorHandler: the client was not made by createMonitorRedis');
+  return report;
 }
 
 /** A Redis client that never queues commands while disconnected and never crashes the process. */
@@ -30,27 +49,27 @@ export function createMonitorRedis(url: string, options: MonitorRedisOptions = {
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
   const logger = options.logger ?? silentLogger;
   const role = options.role ?? 'metrics';
+  const blocking = options.blocking ?? false;
   const client = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+    enableOfflineQueue: blocking,
+    maxRetriesPerRequest: blocking ? null : 1,
     connectTimeout: Math.min(5000, options.commandTimeoutMs ?? 2000),
-    commandTimeout: options.commandTimeoutMs ?? 2000,
+    commandTimeout: blocking ? undefined : (options.commandTimeoutMs ?? 2000),
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), maxBackoffMs),
-    lazyConnect: false,
+    lazyConnect: options.lazyConnect ?? false,
   });
   let down = false;
-  client.on('error', (err) => {
+  const report = (err: Error) => {
     if (down) return;
     down = true;
-    logger.warn(
-      { role, err: safeErrorMessage(err) },
-      'Redis for the monitoring is unreachable; retrying with backoff',
-    );
-  });
+    logger.warn({ role, err: safeErrorMessage(err) }, 'Redis is unreachable; retrying with backoff');
+  };
+  reporters.set(client, report);
+  client.on('error', report);
   client.on('ready', () => {
     if (!down) return;
     down = false;
-    logger.info({ role }, 'Redis for the monitoring is reachable again');
+    logger.info({ role }, 'Redis is reachable again');
   });
   return client;
 }

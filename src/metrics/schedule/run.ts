@@ -4,6 +4,7 @@
  */
 import type { MetricDef } from '../core/types.ts';
 import type { MetricSource, Sample } from '../sources/types.ts';
+import { TimeoutError, withTimeout } from '../timeout.ts';
 import { type CollectorReport, type SerializedSample, type Snapshot, safeErrorMessage } from './snapshot.ts';
 
 export interface RunOptions {
@@ -14,10 +15,6 @@ export interface RunOptions {
   instance: string;
   schedule: string;
   now?: () => number;
-}
-
-class TimeoutError extends Error {
-  override name = 'TimeoutError';
 }
 
 /** Checks samples against the source's declared metrics and label arity; returns the clean ones. */
@@ -63,21 +60,9 @@ async function runOne(source: MetricSource, options: RunOptions): Promise<Collec
     };
   }
   const timeoutMs = source.timeoutMs ?? options.defaultTimeoutMs;
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
   try {
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new TimeoutError(`timed out after ${timeoutMs} ms`);
-        controller.abort(err);
-        reject(err);
-      }, timeoutMs);
-    });
-    const work = Promise.resolve().then(() => source.collect(controller.signal));
-    // The abandoned promise of a timed-out source may still reject later; that must not go unhandled.
-    work.catch(() => {});
-    const series = serialize(source, await Promise.race([work, deadline]));
+    const series = serialize(source, await withTimeout((signal) => source.collect(signal), timeoutMs));
     const durationMs = performance.now() - started;
     return { ...base, status: 'ok', durationMs, lastSuccessAt: now(), samples: series.length, series };
   } catch (err) {
@@ -91,8 +76,6 @@ async function runOne(source: MetricSource, options: RunOptions): Promise<Collec
       samples: 0,
       series: prev?.series ?? [],
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -18,6 +18,7 @@ import { Cron } from 'croner';
 import { catalog } from '../catalog.ts';
 import type { Registry } from '../core/registry.ts';
 import type { MetricDef } from '../core/types.ts';
+import { DEFAULTS } from '../defaults.ts';
 import { type MetricSource, SourceConfigError } from '../sources/types.ts';
 import type { RedisLeaderLock } from './lock.ts';
 import { type MonitorLogger, silentLogger } from './redis.ts';
@@ -25,7 +26,7 @@ import { runSources } from './run.ts';
 import { applySnapshot, definitionsByName, type Snapshot, safeErrorMessage } from './snapshot.ts';
 import { MemorySnapshotStore, type SnapshotStore } from './store.ts';
 
-export const DEFAULT_COLLECT_CRON = '* * * * *';
+export const DEFAULT_COLLECT_CRON: string = DEFAULTS.collectCron;
 
 export interface SchedulerOptions {
   registry: Registry;
@@ -119,7 +120,7 @@ export class MetricsScheduler {
         );
       names.add(s.name);
     }
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.collectorTimeoutMs;
     this.store = options.store ?? new MemorySnapshotStore();
     this.lock = options.lock;
     this.syncIntervalMs = options.syncIntervalMs ?? 15_000;

@@ -1,12 +1,13 @@
 /**
- * Builds the whole collection from typed config: Redis clients (owned ones are closed by close()),
+ * Builds the whole collection from the library's options: Redis clients (owned ones are closed by close()),
  * the snapshot store and leader lock when METRICS_REDIS_URL (default: REDIS_URL database 2) is set,
  * the shipped sources plus any of your own, and the scheduler. Used by the service and by the CLI.
  */
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import type { Config } from '../../config.ts';
 import type { Registry } from '../core/registry.ts';
+import { DEFAULTS, redisKeyPrefix } from '../defaults.ts';
+import type { MetricsOptions } from '../options.ts';
 import { createDefaultSources } from '../sources/defaults.ts';
 import type { SqlDialect } from '../sources/sql.ts';
 import type { MetricSource } from '../sources/types.ts';
@@ -16,7 +17,8 @@ import { defaultInstanceId, MetricsScheduler } from './scheduler.ts';
 import { MemorySnapshotStore, RedisSnapshotStore, type SnapshotStore } from './store.ts';
 
 export interface CollectionOptions {
-  config: Pick<Config, 'metrics' | 'redisUrl' | 'timezone'>;
+  /** The library's options (Redis URLs, schedule, queues, time zone). */
+  settings: MetricsOptions;
   registry: Registry;
   // biome-ignore lint/suspicious/noExplicitAny: the application's database.
   db?: Kysely<any> | undefined;
@@ -25,7 +27,7 @@ export interface CollectionOptions {
   queueRedis?: Redis | undefined;
   /** Redis for snapshot and lock; default a client on METRICS_REDIS_URL. Null: stay in memory. */
   metricsRedis?: Redis | null | undefined;
-  /** Queue names; default METRICS_QUEUES. */
+  /** Queue names; default `settings.queues`. */
   queues?: readonly string[];
   /** Your own sources, run beside the shipped ones. */
   extraSources?: readonly MetricSource[];
@@ -36,7 +38,7 @@ export interface CollectionOptions {
   syncIntervalMs?: number;
   /** Longest reconnect pause of the clients created here. Default 5000 ms. */
   maxBackoffMs?: number;
-  /** Cron override (tests); default METRICS_COLLECT_CRON. */
+  /** Cron override (tests); default `settings.collectCron`. */
   cron?: string;
   runOnStart?: boolean;
   instanceId?: string;
@@ -55,18 +57,18 @@ export interface Collection {
 }
 
 export function createCollection(options: CollectionOptions): Collection {
-  const { config, logger } = options;
+  const { settings, logger } = options;
   const owned: Redis[] = [];
   const redisOptions = { logger, maxBackoffMs: options.maxBackoffMs };
   let metricsRedis: Redis | undefined;
   if (options.metricsRedis !== undefined) metricsRedis = options.metricsRedis ?? undefined;
-  else if (config.metrics.redisUrl) {
-    metricsRedis = createMonitorRedis(config.metrics.redisUrl, { ...redisOptions, role: 'metrics' });
+  else if (settings.snapshotRedisUrl) {
+    metricsRedis = createMonitorRedis(settings.snapshotRedisUrl, { ...redisOptions, role: 'metrics' });
     owned.push(metricsRedis);
   }
   let queueRedis = options.queueRedis;
-  if (queueRedis === undefined && config.redisUrl) {
-    queueRedis = createMonitorRedis(config.redisUrl, { ...redisOptions, role: 'queues' });
+  if (queueRedis === undefined && settings.queueRedisUrl) {
+    queueRedis = createMonitorRedis(settings.queueRedisUrl, { ...redisOptions, role: 'queues' });
     owned.push(queueRedis);
   }
   const closeOwned = () => {
@@ -74,7 +76,7 @@ export function createCollection(options: CollectionOptions): Collection {
   };
   try {
     const lockRedis = metricsRedis;
-    const prefix = options.keyPrefix ?? `${config.metrics.namespace || 'askproai'}:metrics:`;
+    const prefix = options.keyPrefix ?? redisKeyPrefix(settings.namespace);
     const store = metricsRedis
       ? new RedisSnapshotStore(metricsRedis, { key: `${prefix}snapshot` })
       : new MemorySnapshotStore();
@@ -87,17 +89,17 @@ export function createCollection(options: CollectionOptions): Collection {
         db: options.db,
         dialect: options.dialect,
         redis: queueRedis,
-        queues: options.queues ?? config.metrics.queues,
-        queuePrefix: config.metrics.queuePrefix,
-        timezone: config.timezone,
+        queues: options.queues ?? settings.queues ?? DEFAULTS.queues,
+        queuePrefix: settings.queuePrefix,
+        timezone: settings.timezone,
       }),
       ...(options.extraSources ?? []),
     ];
     const scheduler = new MetricsScheduler({
       registry: options.registry,
       sources,
-      cron: options.cron ?? config.metrics.collectCron,
-      timeoutMs: config.metrics.collectorTimeoutMs,
+      cron: options.cron ?? settings.collectCron,
+      timeoutMs: settings.collectorTimeoutMs,
       store,
       lock,
       syncIntervalMs: options.syncIntervalMs,

@@ -1,5 +1,6 @@
 /** Where the leader keeps the latest snapshot: this process's memory, or Redis for many instances. */
 import type { Redis } from 'ioredis';
+import { redisKeyPrefix } from '../defaults.ts';
 import { parseSnapshot, type Snapshot } from './snapshot.ts';
 
 export interface SnapshotStore {
@@ -35,7 +36,7 @@ export class RedisSnapshotStore implements SnapshotStore {
     private readonly redis: Redis,
     options: RedisSnapshotStoreOptions = {},
   ) {
-    this.key = options.key ?? 'askproai:metrics:snapshot';
+    this.key = options.key ?? `${redisKeyPrefix()}snapshot`;
     this.ttlMs = options.ttlMs ?? 86_400_000;
   }
   async read(): Promise<Snapshot | undefined> {

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { BOOKING_STATUSES, catalog } from '../catalog.ts';
+import { DEFAULTS } from '../defaults.ts';
 import { startOfLocalDay } from './local-midnight.ts';
 import { assertIdentifier, isKysely, toCount } from './sql.ts';
 import { type MetricSource, type Sample, SourceConfigError } from './types.ts';
@@ -32,7 +33,7 @@ const KNOWN: ReadonlySet<string> = new Set(BOOKING_STATUSES);
 export function bookingsTodaySource(options: BookingsTodaySourceOptions): MetricSource {
   if (!isKysely(options.db))
     throw new SourceConfigError('bookings-today source: `db` must be a Kysely instance');
-  const timezone = options.timezone ?? 'Europe/Berlin';
+  const timezone = options.timezone ?? DEFAULTS.timezone;
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch {

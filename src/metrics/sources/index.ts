@@ -5,7 +5,15 @@ export {
   bookingsTodaySource,
   OTHER_BOOKING_STATUS,
 } from './bookings-today.ts';
-export { DEFAULT_SQLITE_PATH, dialectOf, type OpenedDatabase, openDatabase, redactUrl } from './connect.ts';
+export {
+  type DatabaseTarget,
+  DEFAULT_SQLITE_PATH,
+  dialectOf,
+  type OpenedDatabase,
+  openDatabase,
+  parseDatabaseUrl,
+  redactUrl,
+} from './connect.ts';
 export { type DatabaseSourceOptions, databaseSource } from './database.ts';
 export { createDefaultSources, type DefaultSourcesOptions } from './defaults.ts';
 export { localDate, startOfLocalDay } from './local-midnight.ts';

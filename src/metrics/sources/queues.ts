@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { catalog, type QueueJobState } from '../catalog.ts';
+import { DEFAULTS } from '../defaults.ts';
 import { type MetricSource, notConfiguredSource, type Sample, SourceConfigError } from './types.ts';
 
 export interface QueuesSourceOptions {
@@ -71,7 +72,7 @@ export function queuesSource(options: QueuesSourceOptions): MetricSource {
     ...(options.bullmq ?? []),
     ...(options.lists ?? []).map((k) => `list:${k}`),
   ]);
-  const prefix = options.prefix ?? 'bull';
+  const prefix = options.prefix ?? DEFAULTS.queuePrefix;
   if (!LIST_KEY.test(prefix) || prefix.includes(' ')) {
     throw new SourceConfigError(
       `METRICS_QUEUE_PREFIX: ${JSON.stringify(prefix)} is not a usable Redis key prefix`,

@@ -2,7 +2,7 @@
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
-import { aggregate, increase, orZero, perMinute, re, sel, sumBy } from '../promql.ts';
+import { aggregate, orZero, perMinute, re, sel, sumBy } from '../promql.ts';
 import { dashboard, finish, stat, timeseries } from './common.ts';
 
 export const BUSINESS_TITLE = 'AskProAI Business';

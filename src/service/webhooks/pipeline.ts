@@ -187,7 +187,7 @@ export class WebhookPipeline {
       );
       return { statusCode: 200, body: { status: outcome } };
     } catch (err) {
-      if (!claim) await this.release(job).catch(() => {});
+      if (!claim) await this.release(job, log);
       return this.failed(job.provider, job.event, job.companyId, err, log, started);
     }
   }
@@ -220,7 +220,7 @@ export class WebhookPipeline {
 
   /** Called by the queue worker for a job that exhausted its attempts. */
   async jobFailed(job: WebhookJob, err: unknown, log: Logger, durationSeconds: number): Promise<void> {
-    await this.release(job).catch(() => {});
+    await this.release(job, log.child({ tenant: job.companyId }));
     this.deps.collector.recordWebhook(job.provider, job.event, 'failed', durationSeconds);
     this.deps.reportError({
       type: 'webhook_failed',
@@ -276,7 +276,24 @@ export class WebhookPipeline {
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
-  private async release(job: WebhookJob): Promise<void> {
-    await this.deps.database.db.deleteFrom('webhook_deliveries').where('id', '=', job.deliveryId).execute();
+  /**
+   * Deletes the claim of a delivery whose work failed, so the provider's retry is processed afresh.
+   * When that fails the retry will be answered "duplicate" and the event is lost: reported as critical
+   * (log line, `askproai_errors_total{type="webhook_claim_release_failed"}`, error tracker), never swallowed.
+   */
+  private async release(job: WebhookJob, log: Logger): Promise<void> {
+    try {
+      await this.deps.database.db.deleteFrom('webhook_deliveries').where('id', '=', job.deliveryId).execute();
+    } catch (err) {
+      this.deps.reportError({
+        type: 'webhook_claim_release_failed',
+        severity: 'critical',
+        error: err,
+        message: `${job.provider} webhook ${job.event}: releasing the delivery claim failed; its retry will be answered duplicate`,
+        tenant: job.companyId,
+        log,
+        fields: { provider: job.provider, event: job.event, deliveryId: job.deliveryId },
+      });
+    }
   }
 }
