@@ -92,11 +92,13 @@ describe('docker-compose.observability.yml', () => {
     }
     assert.deepEqual(published.sort(), [
       'alertmanager=127.0.0.1:9093:9093/tcp',
+      'app=127.0.0.1:8080:8080/tcp',
       'grafana=127.0.0.1:3000:3000/tcp',
       'prometheus=127.0.0.1:9090:9090/tcp',
     ]);
     assert.deepEqual(Object.keys(c.volumes).sort(), [
       'alertmanager-data',
+      'app-data',
       'grafana-data',
       'loki-data',
       'prometheus-data',
