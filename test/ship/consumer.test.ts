@@ -107,6 +107,6 @@ describe('a consumer project', () => {
     assert.equal(good.code, 0, good.stdout + good.stderr);
     const bad = await run(process.execPath, [TSC, '-p', 'tsconfig.misspelled.json'], { cwd: dir });
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stdout, /misspelled\.ts\(5,\d+\): error TS2345: Argument of type '"confirmd"'/);
+    assert.match(bad.stdout, /misspelled\.ts\(4,\d+\): error TS2345: Argument of type '"confirmd"'/);
   });
 });
