@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive (`npm test` runs this before scripts/test.sh): Prometheus,
-# promtool, Alertmanager, the exporters, VictoriaMetrics, docker-compose, Redis, PostgreSQL, MariaDB and
-# Chromium. Installs only what is missing, and only as root; otherwise lists what to install and fails.
+# promtool, Alertmanager, the exporters, VictoriaMetrics (and vmalert), docker-compose, kubectl, Redis,
+# PostgreSQL, MariaDB and Chromium. Installs only what is missing, and only as root; otherwise lists what to install and fails.
 # `npm run test:unit` needs none of them and does not run this.
 #
 # Environment: POSTGRES_URL / MYSQL_URL set means the tests use those servers, so their packages are not needed.
@@ -42,10 +42,11 @@ check_tools() {
   need prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool
   need prometheus-node-exporter prometheus-node-exporter
   need prometheus-redis-exporter prometheus-redis-exporter
-  need victoria-metrics victoria-metrics
+  need victoria-metrics victoria-metrics vmalert
   need docker-compose docker-compose
   need redis-server redis-server redis-cli
   need chromium /usr/bin/chromium
+  need kubernetes-client kubectl
   # The database servers are only needed when the tests must start their own.
   if [[ -z ${POSTGRES_URL:-} ]]; then need postgresql '/usr/lib/postgresql/*/bin/initdb'; fi
   if [[ -z ${MYSQL_URL:-} ]]; then need mariadb-server mariadbd mariadb-install-db mariadb-admin mariadb; fi
