@@ -325,6 +325,7 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
         `--storage.tsdb.retention.time=\${PROMETHEUS_RETENTION_TIME:-${retention}}`,
         `--storage.tsdb.retention.size=\${PROMETHEUS_RETENTION_SIZE:-${storage.retentionSize}}`,
         '--web.enable-lifecycle',
+        '--enable-feature=exemplar-storage',
         `--web.external-url=\${PROMETHEUS_${replica.toUpperCase()}_EXTERNAL_URL:-http://localhost:${9090 + i}}`,
       ],
       environment: {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -34,4 +34,19 @@ test('the compose files start Prometheus with exemplar storage', () => {
     const compose = parse(read(file)) as { services: { prometheus: { command: string[] } } };
     assert.ok(compose.services.prometheus.command.includes('--enable-feature=exemplar-storage'), file);
   }
+});
+
+test('the HA replicas and the Kubernetes Prometheus store exemplars too', () => {
+  const ha = parse(read('docker-compose.observability.ha.yml')) as {
+    services: Record<string, { command?: string[] }>;
+  };
+  const replicas = Object.entries(ha.services).filter(([name]) => name.startsWith('prometheus'));
+  assert.ok(replicas.length >= 2, 'two Prometheus replicas');
+  for (const [name, service] of replicas) {
+    assert.ok(service.command?.includes('--enable-feature=exemplar-storage'), name);
+  }
+  const k8s = parseAllDocuments(read('deploy/kubernetes/prometheus.yaml'))
+    .map((d) => d.toJS() as { kind: string; spec?: { enableFeatures?: string[] } })
+    .find((o) => o.kind === 'Prometheus');
+  assert.deepEqual(k8s?.spec?.enableFeatures, ['exemplar-storage']);
 });

@@ -230,6 +230,8 @@ export function kubernetesManifests(ctx: Context, inputs: KubernetesInputs): Man
       ruleNamespaceSelector: {},
       scrapeInterval: config.intervals.scrape,
       evaluationInterval: config.intervals.evaluation,
+      // Exemplars (trace ids on the latency histograms), as the compose stacks store them.
+      enableFeatures: ['exemplar-storage'],
       retention: localRetention(ctx, inputs.ruleExprs),
       retentionSize: config.storage.retentionSize,
       alerting: {
