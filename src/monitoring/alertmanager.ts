@@ -52,9 +52,19 @@ export function alertmanagerConfig(ctx: Context): Record<string, unknown> {
           receiver: RECEIVERS.slack,
           matchers: [businessHours],
           active_time_intervals: [BUSINESS_HOURS],
+          // Alertmanager does not inherit time intervals into child routes: each carries its own.
           routes: [
-            { receiver: RECEIVERS.slack, matchers: ['severity=~"critical|warning"'], continue: true },
-            { receiver: RECEIVERS.email, matchers: ['severity="critical"'] },
+            {
+              receiver: RECEIVERS.slack,
+              matchers: ['severity=~"critical|warning"'],
+              active_time_intervals: [BUSINESS_HOURS],
+              continue: true,
+            },
+            {
+              receiver: RECEIVERS.email,
+              matchers: ['severity="critical"'],
+              active_time_intervals: [BUSINESS_HOURS],
+            },
           ],
         },
         { receiver: RECEIVERS.slack, matchers: ['severity=~"critical|warning"'], continue: true },
