@@ -4,8 +4,8 @@
  * are flushed.
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../../config.ts';
-import { DEMO_COMPANY } from '../../service/demo.ts';
+import { allowsDevelopmentDefaults, ConfigError } from '../../config.ts';
+import { DEMO_COMPANY, DEMO_CREDENTIALS } from '../../service/demo.ts';
 import { type RunningService, startService } from '../../service/start.ts';
 import { configOrExit } from '../config.ts';
 
@@ -20,6 +20,7 @@ function banner(service: RunningService): string {
   ];
   if (config.metrics.enabled) {
     lines.push(`  Metrics:   ${url}${config.metrics.path} (Authorization: Bearer <METRICS_AUTH_TOKEN>)`);
+    lines.push(`  Live view: ${url}/monitoring (admin login, or the metrics token)`);
     if (config.metrics.tokenGenerated) {
       // Development only: production refuses to start without a configured token.
       lines.push(`  METRICS_AUTH_TOKEN is not set; generated one for this run: ${config.metrics.tokens[0]}`);
@@ -36,6 +37,11 @@ function banner(service: RunningService): string {
   lines.push(
     `  Demo tenant: company ${DEMO_COMPANY.id}, Retell agent ${DEMO_COMPANY.retellAgentId}, Cal.com event type ${DEMO_COMPANY.calcomEventTypeId}`,
   );
+  if (allowsDevelopmentDefaults(config)) {
+    lines.push(
+      `  Demo login: ${DEMO_CREDENTIALS.adminUser} / ${DEMO_CREDENTIALS.adminPassword} at ${url}/admin, API key ${DEMO_CREDENTIALS.apiKey} (loopback development only)`,
+    );
+  }
   if (service.secrets.demo.length > 0) {
     lines.push(
       `  Using the documented demo secrets for ${service.secrets.demo.join(', ')} (development only; see docs/service.md)`,
