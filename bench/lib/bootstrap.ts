@@ -2,19 +2,10 @@
  * Paired-round statistics: the median of per-round differences with a bootstrap 95% interval
  * (percentile method, rounds resampled jointly so ratios between variants keep their pairing).
  */
+import { prng } from './labels.ts';
 import { median } from './stats.ts';
 
-/** A small seeded PRNG (mulberry32), so a rerun on the same figures gives the same interval. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export interface Interval {
   /** The statistic on the rounds as measured. */
