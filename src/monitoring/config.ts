@@ -158,6 +158,8 @@ export const monitoringConfig = {
     databaseConnections: '5m',
     queueSize: '10m',
     jobTimeout: '1m',
+    /** A critical application error (an event lost): notify at once. */
+    criticalErrors: '1m',
     memory: '10m',
     cpu: '15m',
     disk: '10m',

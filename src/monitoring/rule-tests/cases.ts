@@ -410,6 +410,43 @@ export const alertCases: AlertCase[] = [
     ]),
   },
   {
+    alert: 'AskProAICriticalErrors',
+    // The series start at 0 (pre-created); one critical error after 3 minutes.
+    above: [
+      {
+        series: `askproai_errors_total${fmt({ ...APP, type: 'webhook_claim_release_failed', severity: 'critical' })}`,
+        values: '0x3 1x40',
+      },
+    ],
+    activeAt: 4,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: {
+          job: 'askproai',
+          type: 'webhook_claim_release_failed',
+          severity: 'critical',
+          service: 'askproai',
+        },
+        exp_annotations: {
+          summary: 'The service reported a critical error.',
+          description:
+            '1 critical errors of type webhook_claim_release_failed in the last 5m on askproai; the log lines (errorType) and the error tracker hold the details.',
+          runbook_url: `${RUNBOOK}#askproaicriticalerrors`,
+        },
+      },
+    ],
+    // Errors of lower severity, and critical series that stay at 0, raise nothing.
+    below: [
+      counter('askproai_errors_total', { ...APP, type: 'webhook_failed', severity: 'error' }, 1),
+      gauge(
+        'askproai_errors_total',
+        { ...APP, type: 'webhook_claim_release_failed', severity: 'critical' },
+        0,
+      ),
+    ],
+  },
+  {
     alert: 'HostMemoryHigh',
     above: [
       gauge('node_memory_MemAvailable_bytes', { job: 'node', instance: 'host-1:9100' }, 10e9),
@@ -970,6 +1007,30 @@ export const alertCases: AlertCase[] = [
       },
     ],
     below: [gauge('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 0)],
+  },
+  {
+    alert: 'AskProAICriticalErrors',
+    // A type the service did not pre-create: its first critical error creates the series at 1.
+    above: [
+      {
+        series: `askproai_errors_total${fmt({ ...APP, type: 'payment_failed', severity: 'critical' })}`,
+        values: '_x2 1x40',
+      },
+    ],
+    activeAt: 2,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', type: 'payment_failed', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'The service reported a critical error.',
+          description:
+            '1 critical errors of type payment_failed in the last 5m on askproai; the log lines (errorType) and the error tracker hold the details.',
+          runbook_url: `${RUNBOOK}#askproaicriticalerrors`,
+        },
+      },
+    ],
+    below: [gauge('askproai_errors_total', { ...APP, type: 'payment_failed', severity: 'critical' }, 0)],
   },
   {
     alert: 'RedisDown',
