@@ -381,6 +381,7 @@ describe('the alert chain, live', { timeout: 180_000 }, () => {
 function substitute(expr: string): string {
   return expr
     .replaceAll('$__rate_interval', '10s')
+    .replaceAll('$__interval', '1m')
     .replaceAll('$__range', '5m')
     .replaceAll('$instance', '.*')
     .replaceAll('$tenant', '.*');
