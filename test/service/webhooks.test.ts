@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { SEVERITIES } from '../../src/metrics/catalog.ts';
 import { createMetrics } from '../../src/metrics/setup.ts';
 import { buildService, type Service } from '../../src/service/app.ts';
 import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
+import { ERROR_TYPES } from '../../src/service/errors.ts';
 import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { deriveCallStatus } from '../../src/service/webhooks/retell.ts';
 import {
@@ -65,6 +67,19 @@ describe('Retell webhooks', () => {
   after(async () => {
     await s.app.close();
     await s.database.close();
+  });
+
+  test('a new service exposes every error type x severity at 0, so the first error is an increase', async () => {
+    const fresh = await newService();
+    try {
+      const errors = series(await scrape(fresh.app), 'askproai_errors_total');
+      const sets = errors.map((e) => `${e.labels.type}/${e.labels.severity}`).sort();
+      assert.deepEqual(sets, ERROR_TYPES.flatMap((t) => SEVERITIES.map((v) => `${t}/${v}`)).sort());
+      assert.ok(errors.every((e) => e.value === 0));
+    } finally {
+      await fresh.app.close();
+      await fresh.database.close();
+    }
   });
 
   test('a call is stored when it starts and counted once, when it ends', async () => {
