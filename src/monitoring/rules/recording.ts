@@ -37,11 +37,25 @@ export function recordingRules(ctx: Context): RecordingRule[] {
   return [
     {
       record: r.apiLatency,
-      expr: quantile(n, catalog.httpRequestDuration, q, ['job'], [job, config.selectors.api], w),
+      expr: quantile(
+        n,
+        catalog.httpRequestDuration,
+        q,
+        ['job'],
+        [job, config.selectors.api, config.selectors.served],
+        w,
+      ),
     },
     {
       record: r.apiLatencyByEndpoint,
-      expr: quantile(n, catalog.httpRequestDuration, q, ['job', 'endpoint'], [job, config.selectors.api], w),
+      expr: quantile(
+        n,
+        catalog.httpRequestDuration,
+        q,
+        ['job', 'endpoint'],
+        [job, config.selectors.api, config.selectors.served],
+        w,
+      ),
     },
     { record: r.requestRate, expr: sumBy(['job'], requests()) },
     {
