@@ -33,6 +33,8 @@ export interface PrometheusOptions {
   timeoutMs?: number;
   /** Run behind basic auth (`--web.config.file` with a bcrypt hash); the client sends the credentials. */
   basicAuth?: BasicAuth;
+  /** `--web.enable-lifecycle` (default true; the compose stacks run without it). */
+  lifecycle?: boolean;
 }
 
 export interface PromTarget {
@@ -105,7 +107,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           `--config.file=${configFile}`,
           `--storage.tsdb.path=${join(dir, 'data')}`,
           `--web.listen-address=127.0.0.1:${port}`,
-          '--web.enable-lifecycle',
+          ...(options.lifecycle === false ? [] : ['--web.enable-lifecycle']),
           `--web.external-url=${ctx.url}/`,
           ...(options.extraArgs ?? []),
         ],
