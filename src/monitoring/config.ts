@@ -97,6 +97,13 @@ export const monitoringConfig = {
     api: `endpoint!~${JSON.stringify(['unmatched', ...demoEndpoints].map(escapeRegex).join('|'))}`,
     /** Server errors for the error-rate alert and panels. */
     serverErrors: 'status=~"5.."',
+    /**
+     * Responses whose duration the service answers for. A client error (4xx, including 408 timeouts
+     * and 499 aborts) lasts as long as its client makes it last: anyone can upload a body one byte at
+     * a time to a public route and be answered 401 after 30 s. Latency alerts and SLOs leave them out,
+     * so nobody without a credential can raise a latency page.
+     */
+    served: 'status!~"4.."',
     /** Filesystems that count for the disk alert (container overlays and RAM disks excluded). */
     disk: 'fstype!~"tmpfs|overlay|squashfs|ramfs|devtmpfs|nsfs|fuse.lxcfs",mountpoint!~"/run.*|/boot.*"',
   },
@@ -195,8 +202,13 @@ export const monitoringConfig = {
   funnel: {
     /** Window the webhook rejection/failure share is measured over. */
     webhookWindow: '5m',
-    /** Share of a provider's deliveries rejected (bad signature) or failed above which it alerts. */
+    /** Share of a provider's signed deliveries that failed while applied above which it alerts. */
     webhookFailureRatio: 0.5,
+    /**
+     * Rejected deliveries (bad signature) an instance must see in the window, with none accepted,
+     * before AskProAIWebhooksRejected warns: one stray scanner request does not.
+     */
+    webhookRejectedMinimum: 3,
     /** for: of the webhook alerts; window + for stays within the 10 minutes the runbook promises. */
     webhookFor: '3m',
     /** No call (no booking) for this long during business hours raises an alert. */
