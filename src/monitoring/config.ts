@@ -283,6 +283,21 @@ export const monitoringConfig = {
     grafanaUrl: 'http://localhost:3000',
   },
 
+  /**
+   * Basic auth on the Prometheus and Alertmanager web servers (UI, API, /metrics, lifecycle): one user
+   * each, its password in a secret file. Their `--web.config.file` holds only the bcrypt hash, made at
+   * stack start by the `web-config` service (observability/web-config/render.sh); every client (Grafana,
+   * Prometheus, vmalert, the health checks) reads the same secret file.
+   */
+  webAuth: {
+    prometheus: { user: 'admin', passwordFile: '/run/secrets/prometheus_web_password' },
+    alertmanager: { user: 'admin', passwordFile: '/run/secrets/alertmanager_web_password' },
+    /** bcrypt cost (2^cost rounds per check of a new password; the servers cache verified ones). */
+    bcryptCost: 10,
+    /** Where the `web-config` volume is mounted in the Prometheus and Alertmanager containers. */
+    dir: '/etc/web-config',
+  },
+
   /** Prometheus storage, defaults for the compose environment variables of the same meaning. */
   storage: {
     /** PROMETHEUS_RETENTION_TIME */
@@ -455,6 +470,22 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
     const v = config.thresholds[key];
     if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);
   }
+  // Both are written into the web-config script and YAML unquoted by the shell: plain names only.
+  for (const server of ['prometheus', 'alertmanager'] as const) {
+    const { user, passwordFile } = config.webAuth[server];
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(user))
+      problems.push(`webAuth.${server}.user: expected a plain lower-case name, got "${user}"`);
+    if (!/^\/run\/secrets\/[a-z][a-z0-9_]{0,63}$/.test(passwordFile))
+      problems.push(`webAuth.${server}.passwordFile: expected /run/secrets/<name>, got "${passwordFile}"`);
+  }
+  if (
+    !(
+      Number.isInteger(config.webAuth.bcryptCost) &&
+      config.webAuth.bcryptCost >= 10 &&
+      config.webAuth.bcryptCost <= 14
+    )
+  )
+    problems.push(`webAuth.bcryptCost: expected an integer from 10 to 14, got ${config.webAuth.bcryptCost}`);
   if (!(config.quantile > 0 && config.quantile < 1))
     problems.push(`quantile: expected 0..1, got ${config.quantile}`);
   for (const [key, buckets] of Object.entries(bucketsOf)) {

@@ -10,6 +10,7 @@ import type { MetricDef } from '../metrics/core/types.ts';
 import { type CapacityPlan, capacityPlan, durationSeconds, thousands } from './capacity.ts';
 import type { Context } from './context.ts';
 import { prometheusConfig, RULES_DIR } from './prometheus.ts';
+import { webConfigFlag, webHealthcheck, webSecretName } from './webauth.ts';
 
 /** Where the replicas' files are mounted inside the Prometheus containers. */
 export const HA_DIR = '/etc/prometheus/ha';
@@ -317,6 +318,11 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
     retries: 5,
   });
   const services: Record<string, unknown> = {};
+  // Basic auth as in the single-host stack: the web-config volume the base file's web-config service fills.
+  const webVolume = `web-config:${ctx.config.webAuth.dir}:ro`;
+  const afterWebConfig = () => ({ 'web-config': { condition: 'service_completed_successfully' } });
+  const promSecret = webSecretName(ctx, 'prometheus');
+  const amSecret = webSecretName(ctx, 'alertmanager');
   replicas.forEach(([name, replica], i) => {
     const own = {
       entrypoint: ['/bin/sh', `${HA_DIR}/entrypoint.sh`],
@@ -324,7 +330,8 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
         '--storage.tsdb.path=/prometheus',
         `--storage.tsdb.retention.time=\${PROMETHEUS_RETENTION_TIME:-${retention}}`,
         `--storage.tsdb.retention.size=\${PROMETHEUS_RETENTION_SIZE:-${storage.retentionSize}}`,
-        '--web.enable-lifecycle',
+        // No --web.enable-lifecycle (reload with kill -s HUP), basic auth on UI, API and /metrics.
+        webConfigFlag(ctx, 'prometheus'),
         '--enable-feature=exemplar-storage',
         `--web.external-url=\${PROMETHEUS_${replica.toUpperCase()}_EXTERNAL_URL:-http://localhost:${9090 + i}}`,
       ],
@@ -333,7 +340,7 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
         // Empty unless set: a tenant in the config (remoteWrite.orgId) is already in the file.
         PROMETHEUS_REMOTE_WRITE_ORG_ID: `\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-}`,
       },
-      depends_on: ['victoriametrics'],
+      depends_on: { victoriametrics: { condition: 'service_started' } },
     };
     const mounts = [`./${haPaths.dir}/prometheus:${HA_DIR}:ro`];
     services[name] =
@@ -343,12 +350,18 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
             image: 'prom/prometheus:v2.42.0',
             restart: 'unless-stopped',
             ...own,
-            volumes: ['./observability/prometheus:/etc/prometheus:ro', ...mounts, `${name}-data:/prometheus`],
-            secrets: ['metrics_token', 'remote_write_password'],
+            depends_on: { ...own.depends_on, ...afterWebConfig() },
+            volumes: [
+              './observability/prometheus:/etc/prometheus:ro',
+              ...mounts,
+              `${name}-data:/prometheus`,
+              webVolume,
+            ],
+            secrets: ['metrics_token', 'remote_write_password', promSecret, amSecret],
             extra_hosts: ['host.docker.internal:host-gateway'],
             ports: [`127.0.0.1:${9090 + i}:9090`],
             networks: ['monitoring'],
-            healthcheck: healthcheck('http://localhost:9090/-/ready'),
+            healthcheck: webHealthcheck(ctx, 'prometheus', 9090),
           };
   });
   // Every member lists every other one as a peer; gossip stays on the internal network. Members after
@@ -363,6 +376,8 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
       `--cluster.listen-address=0.0.0.0:${ha.clusterPort}`,
       ...ha.alertmanagers.filter((p) => p !== name).map((p) => `--cluster.peer=${p}:${ha.clusterPort}`),
       `--cluster.peer-timeout=${ha.peerTimeout}`,
+      // Basic auth on UI, API and /metrics; the gossip (memberlist, not HTTP) stays on the internal network.
+      webConfigFlag(ctx, 'alertmanager'),
     ];
     services[name] =
       i === 0
@@ -371,11 +386,16 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
             image: 'prom/alertmanager:v0.25.0',
             restart: 'unless-stopped',
             command,
-            volumes: ['./observability/alertmanager:/etc/alertmanager:ro', `${name}-data:/alertmanager`],
-            secrets: ['slack_webhook_url', 'smtp_password'],
+            volumes: [
+              './observability/alertmanager:/etc/alertmanager:ro',
+              `${name}-data:/alertmanager`,
+              webVolume,
+            ],
+            secrets: ['slack_webhook_url', 'smtp_password', amSecret],
+            depends_on: afterWebConfig(),
             ports: [`127.0.0.1:${amPublished(i)}:${ha.alertmanagerPort}`],
             networks: ['monitoring'],
-            healthcheck: healthcheck(`http://localhost:${ha.alertmanagerPort}/-/ready`),
+            healthcheck: webHealthcheck(ctx, 'alertmanager', ha.alertmanagerPort),
           };
   });
   const vmUrl = remoteWrite.url.replace(/\/api\/v1\/write$/, '');
@@ -407,10 +427,16 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
       `-remoteWrite.url=${vmUrl}`,
       `-remoteRead.url=${vmUrl}`,
       ...ha.alertmanagers.map((name) => `-notifier.url=http://${name}:${ha.alertmanagerPort}`),
+      // One user and password file per -notifier.url, in the same order.
+      ...ha.alertmanagers.map(() => `-notifier.basicAuth.username=${ctx.config.webAuth.alertmanager.user}`),
+      ...ha.alertmanagers.map(
+        () => `-notifier.basicAuth.passwordFile=${ctx.config.webAuth.alertmanager.passwordFile}`,
+      ),
       `-evaluationInterval=${intervals.evaluation}`,
       '-httpListenAddr=:8880',
     ],
     volumes: [`./observability/prometheus/rules:${RULES_DIR}:ro`],
+    secrets: [amSecret],
     ports: ['127.0.0.1:8880:8880'],
     networks: ['monitoring'],
     depends_on: ['victoriametrics'],

@@ -4,11 +4,13 @@
  * generated rules, Alertmanagers clustered over gossip running `alertmanagerConfig()`, VictoriaMetrics
  * (restartable on the same port and data path), and Slack/SMTP sinks. Every test-time change (seconds
  * instead of minutes, loopback addresses, secret files in temp dirs) goes through the monitoring config
- * or the layout, never by editing generated files.
+ * or the layout, never by editing generated files. Prometheus and Alertmanager run behind basic auth as in
+ * the compose stacks; the generated clients read the passwords from secret files (in a temp folder here).
+ * The replicas keep the lifecycle API: the stack reloads them once every port is known.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import {
   alertmanagerConfig,
@@ -29,6 +31,11 @@ import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '..
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const TOKEN = randomBytes(24).toString('hex');
+/** The web passwords of the stack (as in observability/secrets/*_web_password). */
+export const WEB_PASSWORDS = {
+  prometheus: randomBytes(24).toString('hex'),
+  alertmanager: randomBytes(24).toString('hex'),
+} as const;
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -159,6 +166,8 @@ export interface HaStack {
   slack: SlackSink;
   smtp: SmtpSink;
   layout: HaLayout;
+  /** A generated /run/secrets/ path as this stack lays the secret files out. */
+  secretPath(path: string): string;
   stop(): Promise<void>;
 }
 
@@ -178,6 +187,21 @@ export async function startHaStack(opts: {
     ...Array.from({ length: opts.services }, () => startService()),
   ]);
   const s = services as ServiceInstance[];
+  const webAuth = opts.config.webAuth;
+  const secretsDir = await makeTempDir('ha-secrets');
+  for (const server of ['prometheus', 'alertmanager'] as const)
+    await writeFile(join(secretsDir, basename(webAuth[server].passwordFile)), WEB_PASSWORDS[server]);
+  /** The generated YAML with its /run/secrets/ web passwords read from the temp folder. */
+  const localSecrets = (yaml: string) =>
+    yaml
+      .replaceAll(
+        webAuth.prometheus.passwordFile,
+        join(secretsDir, basename(webAuth.prometheus.passwordFile)),
+      )
+      .replaceAll(
+        webAuth.alertmanager.passwordFile,
+        join(secretsDir, basename(webAuth.alertmanager.passwordFile)),
+      );
 
   // Alertmanagers: the generated routing; receivers point at the sinks, secrets in files as in production.
   const amCount = opts.config.ha.alertmanagers.length;
@@ -185,6 +209,7 @@ export async function startHaStack(opts: {
   const ams = await Promise.all(
     gossip.map((own) =>
       startAlertmanager({
+        basicAuth: { user: webAuth.alertmanager.user, password: WEB_PASSWORDS.alertmanager },
         templates: {
           [TEMPLATE_FILE]: alertmanagerTemplates(),
           slack_webhook_url: slack.url,
@@ -247,12 +272,13 @@ export async function startHaStack(opts: {
     for (const job of c.scrape_configs)
       if (job.authorization)
         job.authorization = { ...job.authorization, credentials_file: join(dir, 'metrics_token') };
-    return stringify(c);
+    return localSecrets(stringify(c));
   };
   const replicas = Object.values(opts.config.ha.prometheusReplicas);
   const proms = await Promise.all(
     replicas.map((replica) =>
       startPrometheus({
+        basicAuth: { user: webAuth.prometheus.user, password: WEB_PASSWORDS.prometheus },
         ruleFiles: { 'rules.yml': rules },
         files: { metrics_token: TOKEN },
         configYaml: ({ dir, port }) =>
@@ -279,6 +305,7 @@ export async function startHaStack(opts: {
     slack,
     smtp,
     layout,
+    secretPath: (path) => join(secretsDir, basename(path)),
     async stop() {
       await Promise.allSettled([...proms.map((p) => p.stop()), ...ams.map((a) => a.stop())]);
       await Promise.allSettled([
@@ -286,6 +313,7 @@ export async function startHaStack(opts: {
         slack.stop(),
         smtp.stop(),
         removeTempDir(sdDir),
+        removeTempDir(secretsDir),
       ]);
     },
   };
@@ -297,6 +325,7 @@ export async function clusterStatus(
 ): Promise<{ name: string; status: string; peers: { name: string }[] }> {
   const s = await fetchJson<{ cluster: { name: string; status: string; peers: { name: string }[] } }>(
     `${am.url}/api/v2/status`,
+    { headers: am.authHeaders },
   );
   return s.cluster;
 }

@@ -181,6 +181,9 @@ describe('remote write to VictoriaMetrics, live', { timeout: 420_000 }, () => {
             `-datasource.url=${vm.url}`,
             `-remoteWrite.url=${vm.url}`,
             `-notifier.url=${am}`,
+            // As the HA compose file runs it: through Alertmanager's basic auth.
+            `-notifier.basicAuth.username=${config.webAuth.alertmanager.user}`,
+            `-notifier.basicAuth.passwordFile=${stack.secretPath(config.webAuth.alertmanager.passwordFile)}`,
             '-evaluationInterval=1s',
             `-httpListenAddr=127.0.0.1:${port}`,
             '-loggerLevel=WARN',

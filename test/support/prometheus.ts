@@ -41,6 +41,8 @@ export interface PrometheusOptions {
    * Retention is then 100 years, or blocks months apart would expire each other.
    */
   backfill?: string;
+  /** `--web.enable-lifecycle` (default true; the compose stacks run without it). */
+  lifecycle?: boolean;
 }
 
 export interface PromTarget {
@@ -122,7 +124,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           `--config.file=${configFile}`,
           `--storage.tsdb.path=${join(dir, 'data')}`,
           `--web.listen-address=127.0.0.1:${port}`,
-          '--web.enable-lifecycle',
+          ...(options.lifecycle === false ? [] : ['--web.enable-lifecycle']),
           `--web.external-url=${ctx.url}/`,
           ...(options.backfill !== undefined ? ['--storage.tsdb.retention.time=100y'] : []),
           ...(options.extraArgs ?? []),
