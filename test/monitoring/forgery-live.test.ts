@@ -286,6 +286,45 @@ async function attack(): Promise<Tally> {
     });
     send('unmatched', `/${randomBytes(6).toString('hex')}/${'x'.repeat(i * 20)}?q=${i}`);
   }
+  // Odd requests: wrong methods, content types and encodings, malformed signatures, forms without CSRF.
+  const odd: [string, RequestInit][] = [
+    ['/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"u":1}' }],
+    [
+      '/admin/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=admin&password=guess',
+      },
+    ],
+    ['/api/rum', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }],
+    ['/api/bookings', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<a/>' }],
+    ['/api/bookings/%E0%A4%A', {}],
+    ['/api/companies', { method: 'OPTIONS' }],
+    ['/admin', { method: 'HEAD' }],
+    ['/api/bookings', { method: 'DELETE' }],
+    ['/api/health', { headers: { 'x-request-id': 'x'.repeat(4000) } }],
+    ['/api/webhooks/retell', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }],
+    ['/api/webhooks/calcom', { method: 'POST', body: '' }],
+    [
+      '/api/webhooks/retell',
+      { method: 'POST', headers: { [RETELL_SIGNATURE_HEADER]: 'v=abc,d=zz' }, body: '{"event":1}' },
+    ],
+    [
+      '/api/webhooks/retell',
+      {
+        method: 'POST',
+        headers: { [RETELL_SIGNATURE_HEADER]: signRetell('{}', wrongKey, Date.now() - 3_600_000) },
+        body: '{}',
+      },
+    ],
+    [
+      '/api/webhooks/calcom',
+      { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-16' }, body: '[[[[[]]]]]' },
+    ],
+  ];
+  for (let i = 0; i < 5; i++) for (const [path, init] of odd) send('odd request', path, init);
+
   // Bodies above the limit (the webhook routes take 1 MB), refused from their Content-Length.
   for (const provider of ['retell', 'calcom'])
     for (let i = 0; i < 3; i++)
@@ -414,6 +453,9 @@ describe('no page without a credential, live', { timeout: 150_000 }, () => {
     assert.deepEqual(statuses('oversized body'), [413], JSON.stringify(answered['oversized body']));
     for (const what of ['data API', 'metrics', 'beacon', 'unmatched', 'admin'])
       for (const s of statuses(what)) assert.ok(s >= 300 && s < 500, `${what}: ${JSON.stringify(answered)}`);
+    // No hostile request got a server error (0: the socket closed without an answer, as for an abort).
+    for (const [what, t] of Object.entries(answered))
+      for (const s of Object.keys(t).map(Number)) assert.ok(s < 500, `${what}: ${JSON.stringify(t)}`);
     const total = Object.values(answered).reduce(
       (n, t) => n + Object.values(t).reduce((a, b) => a + b, 0),
       0,
