@@ -349,6 +349,13 @@ export const monitoringConfig = {
     ] satisfies MetricKey[] as MetricKey[],
     /** Metric-name regex of other programs' debug series (Go runtime internals, per-scrape bookkeeping). */
     dropOther: 'go_(memstats|gc|sched)_.*|scrape_(samples_post_metric_relabeling|series_added)',
+    /**
+     * Basic auth of the long-term store in the HA layout: VictoriaMetrics and vmalert answer only this user
+     * with the password in the secret file, and every client (the replicas' remote_write, vmalert, Grafana)
+     * reads the same file. Not `remote_write_password`: that one is an external store's, set by its operator
+     * and empty when none is used; this one is ours and must be strong.
+     */
+    basicAuth: { user: 'admin', passwordFile: '/run/secrets/victoriametrics_password' },
     /** `X-Scope-OrgID` for a multi-tenant store (Mimir, Cortex); empty sends none. PROMETHEUS_REMOTE_WRITE_ORG_ID overrides it at start. */
     orgId: '',
     /** Samples per request (VictoriaMetrics and Mimir take large batches well). */
@@ -477,6 +484,15 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
       problems.push(`webAuth.${server}.user: expected a plain lower-case name, got "${user}"`);
     if (!/^\/run\/secrets\/[a-z][a-z0-9_]{0,63}$/.test(passwordFile))
       problems.push(`webAuth.${server}.passwordFile: expected /run/secrets/<name>, got "${passwordFile}"`);
+  }
+  {
+    const { user, passwordFile } = config.remoteWrite.basicAuth;
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(user))
+      problems.push(`remoteWrite.basicAuth.user: expected a plain lower-case name, got "${user}"`);
+    if (!/^\/run\/secrets\/[a-z][a-z0-9_]{0,63}$/.test(passwordFile))
+      problems.push(
+        `remoteWrite.basicAuth.passwordFile: expected /run/secrets/<name>, got "${passwordFile}"`,
+      );
   }
   if (
     !(

@@ -22,6 +22,7 @@ import {
   serviceTargets,
   splitRuleFiles,
   victoriaDatasource,
+  vmAuthScript,
 } from './ha.ts';
 import {
   kubernetesManifests,
@@ -153,6 +154,7 @@ function haFiles(ctx: Context, generated: Map<string, string>): Map<string, stri
       toYaml(haPrometheusConfig(ctx, replica, composeLayout(ctx, split))),
     );
   files.set(haPaths.entrypoint, haEntrypoint().replace('\n', `\n# ${GENERATED_BY}\n`));
+  files.set(haPaths.vmAuth, vmAuthScript(ctx).replace('\n', `\n# ${GENERATED_BY}\n`));
   files.set(haPaths.serviceTargets, toYaml(serviceTargets(ctx)));
   files.set(haPaths.grafanaDatasource, toYaml(victoriaDatasource(ctx)));
   files.set(haPaths.compose, toYaml(haCompose(ctx, split)));
