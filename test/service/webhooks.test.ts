@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
 import { ERROR_TYPES } from '../../src/service/errors.ts';
 import { metricsOptions } from '../../src/service/metrics-options.ts';
+import { WEBHOOK_BODY_LIMIT } from '../../src/service/routes/webhooks.ts';
 import { deriveCallStatus } from '../../src/service/webhooks/retell.ts';
 import {
   calcomEvent,
@@ -254,6 +255,23 @@ describe('Retell webhooks', () => {
       (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length,
       deliveriesBefore,
     );
+  });
+
+  test('a body too large to check is a 413 counted as rejected, never as an invalid signed delivery', async () => {
+    const before = await scrape(s.app);
+    const big = signedRetell(`{"x":"${'a'.repeat(WEBHOOK_BODY_LIMIT)}"}`, KEY);
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/retell',
+      headers: big.headers,
+      payload: big.body,
+    });
+    assert.equal(res.statusCode, 413);
+    const text = await scrape(s.app);
+    const delta = (status: string) =>
+      webhooks(text, 'retell', 'unknown', status) - webhooks(before, 'retell', 'unknown', status);
+    assert.equal(delta('rejected'), 1);
+    assert.equal(delta('invalid'), 0);
   });
 
   test('an unknown agent is a 404 counted as unknown_tenant', async () => {

@@ -59,7 +59,8 @@ const period = monitoringConfig.slo.period;
 /**
  * Webhook outcomes that count as handled, and those that spend the budget. Only deliveries that passed
  * the signature check are events: anyone can send unsigned requests (`rejected`), so counting them
- * would let a stranger spend the budget and page. A rotated secret (every delivery rejected) raises
+ * would let a stranger spend the budget and page. Bodies refused before their signature could be checked
+ * (over the body limit, aborted halfway) count as `rejected` too. A rotated secret (every delivery rejected) raises
  * AskProAIWebhooksRejected instead. `unknown_tenant` is neither good nor bad.
  */
 const WEBHOOK_GOOD: readonly WebhookStatus[] = ['processed', 'success', 'duplicate'];
