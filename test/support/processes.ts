@@ -58,14 +58,26 @@ const liveChildren = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 let exitHooksInstalled = false;
 
-function killEverythingSync(): void {
-  for (const child of liveChildren) {
+/**
+ * Signals the child's whole process group: a wrapper (`npx`, `sh -c`) that dies first must not leave
+ * the program it started running as an orphan.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone (or was never made): the child itself, at most
     try {
-      child.kill('SIGKILL');
+      child.kill(signal);
     } catch {
       // already gone
     }
   }
+}
+
+function killEverythingSync(): void {
+  for (const child of liveChildren) signalGroup(child, 'SIGKILL');
   liveChildren.clear();
   for (const dir of tempDirs) {
     try {
@@ -153,6 +165,8 @@ export async function spawnProcess(
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stop() reaches what a wrapper such as npx starts.
+    detached: true,
   });
   const commandLine = [cmd, ...args].map(quote).join(' ');
 
@@ -203,12 +217,12 @@ export async function spawnProcess(
     output,
     tail,
     kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (status === null) child.kill(signal);
+      if (status === null) signalGroup(child, signal);
     },
     stop() {
       stopping ??= (async () => {
         if (status === null) {
-          child.kill('SIGTERM');
+          signalGroup(child, 'SIGTERM');
           let timer: NodeJS.Timeout | undefined;
           const killed = await Promise.race([
             exited.then(() => false),
@@ -218,13 +232,15 @@ export async function spawnProcess(
           ]);
           clearTimeout(timer);
           if (killed && status === null) {
-            child.kill('SIGKILL');
+            signalGroup(child, 'SIGKILL');
             // The child and its pipes are unref'd: without a handle of its own, the test process could
             // find its event loop empty before the exit event arrives.
             const keepAlive = setInterval(() => undefined, 1_000);
             await exited.finally(() => clearInterval(keepAlive));
           }
         }
+        // Whatever the child started and left behind in its group.
+        signalGroup(child, 'SIGKILL');
         await Promise.all(
           ownedDirs.map(async (dir) => {
             tempDirs.delete(dir);
