@@ -49,12 +49,53 @@ describe('sliced exposition', () => {
   test('yields to the event loop between slices, however large the registry', async () => {
     const registry = bigRegistry(3000);
     const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
-    // A slice ends after every 64 series once its time is up (at once with sliceMs 0): 6000 series.
-    assert.ok(result.length >= 6000 / 64, `${result.length} slices`);
+    // A slice ends after every 256 lines once its time is up (at once with sliceMs 0): 3000
+    // histogram series of 16 lines and 3000 counter series of one.
+    assert.ok(result.length >= (3000 * 16 + 3000) / 256, `${result.length} slices`);
     assert.ok(turns >= result.length - 1, `${turns} event-loop turns for ${result.length} slices`);
     // The single-shot writer never lets the event loop run.
     const single = await turnsDuring(async () => registry.expose('text'));
     assert.equal(single.turns, 0);
+  });
+
+  test('one family with many series is split into many slices', async () => {
+    const registry = createRegistry({ maxSeries: 20_000 });
+    const requests = registry.counter(catalog.httpRequestsTotal);
+    for (let i = 0; i < 10_000; i++) requests.with3('GET', `/api/v1/companies/cmp_${i}/calls`, 200).inc(i);
+    assert.equal(requests.series.size, 10_000);
+    const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
+    assert.ok(result.length >= 10_000 / 256, `${result.length} slices for one family of 10k series`);
+    assert.ok(turns >= result.length - 1, `${turns} event-loop turns for ${result.length} slices`);
+    assert.equal(Buffer.concat(result).toString('utf8'), registry.expose('text'));
+  });
+
+  test('pieces stay small however long the slice: each is encoded at about 32k characters', async () => {
+    const registry = bigRegistry(3000);
+    // A slice long enough for the whole registry: only the size bound cuts it.
+    const chunks = await registry.exposeSliced('text', { sliceMs: 60_000 });
+    const text = registry.expose('text');
+    assert.equal(Buffer.concat(chunks).toString('utf8'), text);
+    assert.ok(chunks.length >= text.length / (64 * 1024), `${chunks.length} pieces`);
+    for (const c of chunks) assert.ok(c.length < 128 * 1024, `a piece of ${c.length} bytes`);
+  });
+
+  test('with onChunk, pieces are handed over as they are made and rendering waits for the consumer', async () => {
+    const registry = bigRegistry(1000);
+    const received: Buffer[] = [];
+    let pending = 0;
+    const kept = await registry.exposeSliced('text', {
+      sliceMs: 0,
+      onChunk: async (chunk) => {
+        assert.equal(pending, 0, 'the next piece came before the consumer was done with the last');
+        pending++;
+        await new Promise((r) => setImmediate(r));
+        received.push(chunk);
+        pending--;
+      },
+    });
+    assert.deepEqual(kept, []);
+    assert.ok(received.length > 1);
+    assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
   });
 
   test('a small registry renders in one slice', async () => {
