@@ -247,3 +247,47 @@ test('express: an app instrumented and given the middleware as well counts each 
     server.close();
   }
 });
+
+test('fastify: routes registered before the plugin, and answers from later onRequest hooks, are recorded', async () => {
+  const { default: Fastify } = await import('fastify');
+  const { createRegistry } = await import('../../src/metrics/registry.ts');
+  const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
+  const { fastifyMetrics } = await import('../../src/metrics/http/fastify.ts');
+  const registry = createRegistry();
+  const app = Fastify();
+  app.get('/api/early/:id', async () => ({ early: true }));
+  await app.register(fastifyMetrics, { metrics: new HttpMetrics(registry) });
+  // An authentication check registered after the metrics, answering before any handler runs.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== 'Bearer ok') return reply.code(401).send({ error: 'no' });
+  });
+  app.get('/api/late/:id', async () => ({ late: true }));
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const ok = { authorization: 'Bearer ok' };
+    assert.equal((await request(`${base}/api/early/1`, 'GET', ok)).status, 200);
+    assert.equal((await request(`${base}/api/late/2`, 'GET', ok)).status, 200);
+    assert.equal((await request(`${base}/api/late/3`, 'GET')).status, 401);
+    const text = await waitFor(
+      () => {
+        const t = registry.expose();
+        return /status="401"\} 1/.test(t) && /early\/:id",status="200"\} 1/.test(t) && t;
+      },
+      { what: 'the three requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
+    );
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/early\/:id",status="200"\} 1\n/,
+    );
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/late\/:id",status="200"\} 1\n/,
+    );
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/late\/:id",status="401"\} 1\n/,
+    );
+  } finally {
+    await app.close();
+  }
+});
