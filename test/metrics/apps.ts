@@ -37,9 +37,12 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-export async function startApp(adapter: Adapter, options: { enabled?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(
+  adapter: Adapter,
+  options: { enabled?: boolean; traceId?: () => string | undefined } = {},
+): Promise<RunningApp> {
   const registry = createRegistry();
-  const metrics = new HttpMetrics(registry, { enabled: options.enabled });
+  const metrics = new HttpMetrics(registry, { enabled: options.enabled, traceId: options.traceId });
   const formats: string[] = [];
   const endpoint = createMetricsEndpoint({
     registry,

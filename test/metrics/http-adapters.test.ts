@@ -153,6 +153,31 @@ for (const adapter of ADAPTERS) {
   });
 }
 
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: with a trace id source, request durations carry it as an exemplar`, async () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const app = await startApp(adapter, { traceId: () => trace });
+    try {
+      assert.equal((await request(`${app.url}/api/bookings/7`, 'GET')).status, 200);
+      const text = await waitFor(
+        () => {
+          const t = app.registry.expose('openmetrics');
+          return t.includes('trace_id') && t;
+        },
+        { what: 'the traced request to be recorded', timeoutMs: 5000, intervalMs: 10 },
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `askproai_http_request_duration_seconds_bucket\\{method="GET",endpoint="/api/bookings/:id",status="200",le="[^"]+"\\} 1 # \\{trace_id="${trace}"\\}`,
+        ),
+      );
+    } finally {
+      await app.close();
+    }
+  });
+}
+
 for (const install of ['instrumentExpress', 'middleware'] as const) {
   test(`express (${install}): templates of routes in mounted routers include the mount point`, async () => {
     const { default: express } = await import('express');
