@@ -3,6 +3,8 @@
  * 0.0.4 or OpenMetrics 1.0) and gzip. Adapters turn it into an Express, Fastify or node:http route.
  */
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { createGzip, type ZlibOptions } from 'node:zlib';
 import { createTokenVerifier } from './auth.ts';
@@ -45,7 +47,20 @@ export interface EndpointRequest {
 export interface EndpointResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  /**
+   * A large uncompressed exposition comes as its pieces, in order: joining them would copy it whole
+   * in one step. `sendBody` writes any body to a Node response.
+   */
+  body: string | Buffer | readonly Buffer[];
+}
+
+/**
+ * Writes an endpoint's body to a Node response (after its head): pieces are streamed as the socket
+ * takes them, so a large exposition is never copied or written in one step.
+ */
+export function sendBody(res: ServerResponse, body: EndpointResponse['body']): void {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+  else Readable.from(body).pipe(res);
 }
 
 export interface MetricsEndpointOptions {
@@ -161,8 +176,10 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
       vary: 'Accept, Accept-Encoding',
     };
     if (useGzip) headers['content-encoding'] = 'gzip';
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    headers['content-length'] = String(body.length);
-    return { status: 200, headers, body: method === 'HEAD' ? '' : body };
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    headers['content-length'] = String(length);
+    if (method === 'HEAD') return { status: 200, headers, body: '' };
+    return { status: 200, headers, body: chunks.length === 1 ? chunks[0]! : chunks };
   };
 }

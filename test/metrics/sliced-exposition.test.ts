@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { catalog } from '../../src/metrics/catalog.ts';
@@ -6,6 +7,7 @@ import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
 import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { startApp, TOKEN as TOKEN_APPS } from './apps.ts';
 
 const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -98,6 +100,18 @@ describe('sliced exposition', () => {
     assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
   });
 
+  test('a large uncompressed exposition is served as its pieces, never joined', async () => {
+    const registry = bigRegistry(2000);
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
+    const r = await endpoint({ headers: auth });
+    assert.ok(Array.isArray(r.body), 'the body is the list of pieces');
+    const pieces = r.body as readonly Buffer[];
+    assert.ok(pieces.length > 1);
+    const joined = Buffer.concat(pieces);
+    assert.equal(r.headers['content-length'], String(joined.length));
+    assert.equal(joined.toString('utf8'), registry.expose('text'));
+  });
+
   test('a small registry renders in one slice', async () => {
     const registry = createRegistry();
     registry.counter(catalog.bookingsTotal).with2('confirmed', 'phone').inc();
@@ -121,7 +135,7 @@ describe('sliced exposition', () => {
     assert.equal(renders, 1);
     assert.equal(a.status, 200);
     assert.deepEqual(a.body, b.body);
-    assert.equal(gunzipSync(a.body).toString(), registry.expose('text'));
+    assert.equal(gunzipSync(a.body as Buffer).toString(), registry.expose('text'));
     // Different formats are different renderings, and nothing is kept after a scrape is served.
     await Promise.all([
       endpoint({ headers }),
@@ -140,7 +154,43 @@ describe('sliced exposition', () => {
       endpoint({ headers: { ...auth, 'accept-encoding': 'gzip' } }),
     );
     assert.equal(result.headers['content-encoding'], 'gzip');
-    assert.equal(gunzipSync(result.body).toString(), registry.expose('text'));
+    assert.equal(gunzipSync(result.body as Buffer).toString(), registry.expose('text'));
     assert.ok(turns > 0);
   });
 });
+
+/** GETs `url` over a socket; the body as sent (still compressed if it was). */
+function fetchRaw(url: string, headers: Record<string, string>): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+for (const adapter of ['express', 'fastify', 'node'] as const) {
+  test(`${adapter}: a large exposition arrives whole, in pieces or compressed`, async () => {
+    const app = await startApp(adapter);
+    try {
+      const durations = app.registry.histogram(catalog.httpRequestDuration);
+      for (let i = 0; i < 900; i++) durations.with3('GET', `/api/v1/items/${i}/notes`, 200).observe(i / 1000);
+      const lines = (text: string) => text.split('\n').filter((l) => l.includes('/api/v1/items/'));
+      const expected = lines(app.registry.expose('text'));
+      assert.ok(expected.length >= 900 * 16);
+      const plain = await fetchRaw(`${app.url}/api/metrics`, { authorization: `Bearer ${TOKEN_APPS}` });
+      assert.equal(plain.status, 200);
+      assert.deepEqual(lines(plain.body.toString('utf8')), expected);
+      const gz = await fetchRaw(`${app.url}/api/metrics`, {
+        authorization: `Bearer ${TOKEN_APPS}`,
+        'accept-encoding': 'gzip',
+      });
+      assert.deepEqual(lines(gunzipSync(gz.body).toString('utf8')), expected);
+    } finally {
+      await app.close();
+    }
+  });
+}

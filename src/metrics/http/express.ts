@@ -20,7 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { MetricsEndpoint } from '../endpoint.ts';
+import { type MetricsEndpoint, sendBody } from '../endpoint.ts';
 import type { HttpMetrics, RouteMetrics } from './core.ts';
 
 /** What Express leaves on a request once its router matched a route. */
@@ -142,7 +142,7 @@ export function expressMetrics(metrics: HttpMetrics): RequestHandler {
 export function expressMetricsEndpoint(endpoint: MetricsEndpoint): RequestHandler {
   return function askproaiMetricsEndpoint(req: Request, res: Response, next: NextFunction) {
     endpoint(req).then((r) => {
-      res.status(r.status).set(r.headers).end(r.body);
+      sendBody(res.status(r.status).set(r.headers), r.body);
     }, next);
   };
 }

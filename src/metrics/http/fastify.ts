@@ -11,6 +11,8 @@
  * does no lookup by template; requests that matched no route are `unmatched`. Durations come from
  * Fastify's own monotonic `reply.elapsedTime`.
  */
+
+import { Readable } from 'node:stream';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -126,6 +128,7 @@ export function fastifyMetricsEndpoint(endpoint: MetricsEndpoint): RouteHandlerM
   return async function askproaiMetricsEndpoint(request, reply) {
     const r = await endpoint(request);
     reply.code(r.status).headers(r.headers);
-    return reply.send(r.body);
+    // Pieces of a large exposition are streamed as the socket takes them.
+    return reply.send(typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : Readable.from(r.body));
   };
 }
