@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive (`npm test` runs this before scripts/test.sh): Prometheus,
-# promtool, Alertmanager, the exporters, VictoriaMetrics (and vmalert), docker-compose, kubectl, Redis,
+# promtool, Alertmanager, the exporters, VictoriaMetrics (and vmalert), docker-compose, kubectl, htpasswd, busybox, Redis,
 # PostgreSQL, MariaDB and Chromium. Installs only what is missing, and only as root; otherwise lists what to install and fails.
 # `npm run test:unit` needs none of them and does not run this.
 #
@@ -47,6 +47,10 @@ check_tools() {
   need redis-server redis-server redis-cli
   need chromium /usr/bin/chromium
   need kubernetes-client kubectl
+  # htpasswd hashes the stack's web passwords (observability/web-config/render.sh, as the httpd image
+  # does); busybox runs the compose health checks as the busybox-based images do.
+  need apache2-utils htpasswd
+  need busybox busybox
   # The database servers are only needed when the tests must start their own.
   if [[ -z ${POSTGRES_URL:-} ]]; then need postgresql '/usr/lib/postgresql/*/bin/initdb'; fi
   if [[ -z ${MYSQL_URL:-} ]]; then need mariadb-server mariadbd mariadb-install-db mariadb-admin mariadb; fi

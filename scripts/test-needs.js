@@ -2,7 +2,7 @@
 // What each test file needs, read from its source and the test helpers it imports (transitively):
 //   redis, postgres, mysql  the throwaway databases scripts/test.sh starts (the file or a helper uses
 //                           redisUrl()/postgresUrl()/mysqlUrl(), their variables, or fresh*Db())
-//   tools                   Debian packages scripts/install-deps.sh installs (Prometheus, promtool,
+//   tools                   Debian packages scripts/install-deps.sh installs (Prometheus, promtool, htpasswd,
 //                           Alertmanager, exporters, VictoriaMetrics, Chromium, docker-compose)
 //   pack                    builds and installs the packed project (packedProject()): minutes, not a unit test
 // A file that needs none of these is a unit test (`npm run test:unit`).
@@ -17,7 +17,7 @@ const RULES = [
   ['mysql', /\bmysqlUrl\(|\bMYSQL_URL\b|\bfreshMysqlDb\b/],
   [
     'tools',
-    /support\/(prometheus|alertmanager|chromium|victoria|exporters)\.ts|\bpromtool\b|\bamtool\b|docker-compose['"]|\/usr\/bin\/(chromium|prometheus)/,
+    /support\/(prometheus|alertmanager|chromium|victoria|exporters)\.ts|\bpromtool\b|\bamtool\b|docker-compose['"]|\bhtpasswd\b|webAuthPaths|\/usr\/bin\/(chromium|prometheus)/,
   ],
 ];
 // Where the helpers define these names; only their callers need the service.

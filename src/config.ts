@@ -129,6 +129,7 @@ const EnvSchema = z.object({
     .optional()
     .default('info'),
   LOKI_URL: url(),
+  LOG_FILE: str(),
   APP_TIMEZONE: str(DEFAULTS.timezone),
 
   METRICS_ENABLED: bool(true),
@@ -175,6 +176,8 @@ export interface Config {
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   lokiUrl: string | undefined;
+  /** Also append the JSON log lines to this file (Promtail tails it); unset: stdout (and Loki) only. */
+  logFile: string | undefined;
   timezone: string;
   metrics: {
     enabled: boolean;
@@ -271,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST!,
     logLevel: e.LOG_LEVEL,
     lokiUrl: e.LOKI_URL,
+    logFile: e.LOG_FILE,
     timezone: e.APP_TIMEZONE!,
     metrics: {
       enabled: e.METRICS_ENABLED,

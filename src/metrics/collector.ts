@@ -25,6 +25,7 @@ import {
   type QueryOperation,
   type QueueJobOutcome,
   type QueueJobState,
+  SEVERITIES,
   type Severity,
   WEBHOOK_STATUSES,
   type WebhookProvider,
@@ -156,6 +157,15 @@ export class MetricsCollector {
   /** Sets the number of jobs waiting in a queue. */
   updateQueueSize(queue: string, size: number): void {
     this.queueSize.with1(queue).set(size);
+  }
+
+  /**
+   * Creates `askproai_errors_total{type,severity}` at 0 for every known error type and every severity,
+   * so the first error of a kind after a start is an increase that rate(), increase() and the alert on
+   * critical errors see.
+   */
+  startErrorSeries(types: readonly string[]): void {
+    for (const type of types) for (const severity of SEVERITIES) this.errors.with2(type, severity);
   }
 
   /** Counts one application error. */

@@ -97,6 +97,13 @@ export const monitoringConfig = {
     api: `endpoint!~${JSON.stringify(['unmatched', ...demoEndpoints].map(escapeRegex).join('|'))}`,
     /** Server errors for the error-rate alert and panels. */
     serverErrors: 'status=~"5.."',
+    /**
+     * Responses whose duration the service answers for. A client error (4xx, including 408 timeouts
+     * and 499 aborts) lasts as long as its client makes it last: anyone can upload a body one byte at
+     * a time to a public route and be answered 401 after 30 s. Latency alerts and SLOs leave them out,
+     * so nobody without a credential can raise a latency page.
+     */
+    served: 'status!~"4.."',
     /** Filesystems that count for the disk alert (container overlays and RAM disks excluded). */
     disk: 'fstype!~"tmpfs|overlay|squashfs|ramfs|devtmpfs|nsfs|fuse.lxcfs",mountpoint!~"/run.*|/boot.*"',
   },
@@ -158,6 +165,8 @@ export const monitoringConfig = {
     databaseConnections: '5m',
     queueSize: '10m',
     jobTimeout: '1m',
+    /** A critical application error (an event lost): notify at once. */
+    criticalErrors: '1m',
     memory: '10m',
     cpu: '15m',
     disk: '10m',
@@ -195,8 +204,13 @@ export const monitoringConfig = {
   funnel: {
     /** Window the webhook rejection/failure share is measured over. */
     webhookWindow: '5m',
-    /** Share of a provider's deliveries rejected (bad signature) or failed above which it alerts. */
+    /** Share of a provider's signed deliveries that failed while applied above which it alerts. */
     webhookFailureRatio: 0.5,
+    /**
+     * Rejected deliveries (bad signature) an instance must see in the window, with none accepted,
+     * before AskProAIWebhooksRejected warns: one stray scanner request does not.
+     */
+    webhookRejectedMinimum: 3,
     /** for: of the webhook alerts; window + for stays within the 10 minutes the runbook promises. */
     webhookFor: '3m',
     /** No call (no booking) for this long during business hours raises an alert. */
@@ -269,6 +283,21 @@ export const monitoringConfig = {
     grafanaUrl: 'http://localhost:3000',
   },
 
+  /**
+   * Basic auth on the Prometheus and Alertmanager web servers (UI, API, /metrics, lifecycle): one user
+   * each, its password in a secret file. Their `--web.config.file` holds only the bcrypt hash, made at
+   * stack start by the `web-config` service (observability/web-config/render.sh); every client (Grafana,
+   * Prometheus, vmalert, the health checks) reads the same secret file.
+   */
+  webAuth: {
+    prometheus: { user: 'admin', passwordFile: '/run/secrets/prometheus_web_password' },
+    alertmanager: { user: 'admin', passwordFile: '/run/secrets/alertmanager_web_password' },
+    /** bcrypt cost (2^cost rounds per check of a new password; the servers cache verified ones). */
+    bcryptCost: 10,
+    /** Where the `web-config` volume is mounted in the Prometheus and Alertmanager containers. */
+    dir: '/etc/web-config',
+  },
+
   /** Prometheus storage, defaults for the compose environment variables of the same meaning. */
   storage: {
     /** PROMETHEUS_RETENTION_TIME */
@@ -320,6 +349,13 @@ export const monitoringConfig = {
     ] satisfies MetricKey[] as MetricKey[],
     /** Metric-name regex of other programs' debug series (Go runtime internals, per-scrape bookkeeping). */
     dropOther: 'go_(memstats|gc|sched)_.*|scrape_(samples_post_metric_relabeling|series_added)',
+    /**
+     * Basic auth of the long-term store in the HA layout: VictoriaMetrics and vmalert answer only this user
+     * with the password in the secret file, and every client (the replicas' remote_write, vmalert, Grafana)
+     * reads the same file. Not `remote_write_password`: that one is an external store's, set by its operator
+     * and empty when none is used; this one is ours and must be strong.
+     */
+    basicAuth: { user: 'admin', passwordFile: '/run/secrets/victoriametrics_password' },
     /** `X-Scope-OrgID` for a multi-tenant store (Mimir, Cortex); empty sends none. PROMETHEUS_REMOTE_WRITE_ORG_ID overrides it at start. */
     orgId: '',
     /** Samples per request (VictoriaMetrics and Mimir take large batches well). */
@@ -441,6 +477,31 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
     const v = config.thresholds[key];
     if (!(v > 0 && v < 1)) problems.push(`thresholds.${key}: expected a ratio between 0 and 1, got ${v}`);
   }
+  // Both are written into the web-config script and YAML unquoted by the shell: plain names only.
+  for (const server of ['prometheus', 'alertmanager'] as const) {
+    const { user, passwordFile } = config.webAuth[server];
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(user))
+      problems.push(`webAuth.${server}.user: expected a plain lower-case name, got "${user}"`);
+    if (!/^\/run\/secrets\/[a-z][a-z0-9_]{0,63}$/.test(passwordFile))
+      problems.push(`webAuth.${server}.passwordFile: expected /run/secrets/<name>, got "${passwordFile}"`);
+  }
+  {
+    const { user, passwordFile } = config.remoteWrite.basicAuth;
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(user))
+      problems.push(`remoteWrite.basicAuth.user: expected a plain lower-case name, got "${user}"`);
+    if (!/^\/run\/secrets\/[a-z][a-z0-9_]{0,63}$/.test(passwordFile))
+      problems.push(
+        `remoteWrite.basicAuth.passwordFile: expected /run/secrets/<name>, got "${passwordFile}"`,
+      );
+  }
+  if (
+    !(
+      Number.isInteger(config.webAuth.bcryptCost) &&
+      config.webAuth.bcryptCost >= 10 &&
+      config.webAuth.bcryptCost <= 14
+    )
+  )
+    problems.push(`webAuth.bcryptCost: expected an integer from 10 to 14, got ${config.webAuth.bcryptCost}`);
   if (!(config.quantile > 0 && config.quantile < 1))
     problems.push(`quantile: expected 0..1, got ${config.quantile}`);
   for (const [key, buckets] of Object.entries(bucketsOf)) {

@@ -1,8 +1,22 @@
 /** Grafana provisioning: the three datasources and the folder the generated dashboards load from. */
 import type { Context } from './context.ts';
+import type { WebServer } from './webauth.ts';
 
 /** Where the compose file mounts observability/grafana/dashboards. */
 export const DASHBOARDS_DIR = '/etc/grafana/dashboards';
+
+/**
+ * Basic auth of a datasource: the user, and the password read by Grafana from the same secret file
+ * the server's hash is made from (`$__file{}`: the provisioning file holds no password).
+ */
+export function datasourceAuth(ctx: Context, server: WebServer): Record<string, unknown> {
+  const { user, passwordFile } = ctx.config.webAuth[server];
+  return {
+    basicAuth: true,
+    basicAuthUser: user,
+    secureJsonData: { basicAuthPassword: `$__file{${passwordFile}}` },
+  };
+}
 
 export function grafanaDatasources(ctx: Context): Record<string, unknown> {
   const d = ctx.config.dashboards;
@@ -15,6 +29,7 @@ export function grafanaDatasources(ctx: Context): Record<string, unknown> {
         type: 'prometheus',
         access: 'proxy',
         url: 'http://prometheus:9090',
+        ...datasourceAuth(ctx, 'prometheus'),
         isDefault: true,
         editable: false,
         // Lets $__rate_interval cover at least four scrapes.
@@ -39,6 +54,7 @@ export function grafanaDatasources(ctx: Context): Record<string, unknown> {
         type: 'alertmanager',
         access: 'proxy',
         url: 'http://alertmanager:9093',
+        ...datasourceAuth(ctx, 'alertmanager'),
         editable: false,
         jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
       },

@@ -10,6 +10,7 @@ import type { MetricDef } from '../metrics/core/types.ts';
 import { type CapacityPlan, capacityPlan, durationSeconds, thousands } from './capacity.ts';
 import type { Context } from './context.ts';
 import { prometheusConfig, RULES_DIR } from './prometheus.ts';
+import { webConfigFlag, webHealthcheck, webSecretName } from './webauth.ts';
 
 /** Where the replicas' files are mounted inside the Prometheus containers. */
 export const HA_DIR = '/etc/prometheus/ha';
@@ -142,6 +143,8 @@ export function remoteWriteEntry(ctx: Context, url: string): Record<string, unkn
     name: REMOTE_NAME,
     url,
     remote_timeout: '30s',
+    // The store's basic auth, the password read from the secret file on every request.
+    basic_auth: { username: rw.basicAuth.user, password_file: rw.basicAuth.passwordFile },
     queue_config: queueSizing(ctx).queue,
     ...(rw.orgId === '' ? {} : { headers: { 'X-Scope-OrgID': rw.orgId } }),
     write_relabel_configs: relabel,
@@ -270,6 +273,7 @@ exec /bin/prometheus --config.file="$rendered_config" "$@"
 
 /** Grafana datasource for the long-term store (long-range dashboards; not the default). */
 export function victoriaDatasource(ctx: Context): Record<string, unknown> {
+  const { user, passwordFile } = ctx.config.remoteWrite.basicAuth;
   return {
     apiVersion: 1,
     datasources: [
@@ -281,6 +285,10 @@ export function victoriaDatasource(ctx: Context): Record<string, unknown> {
         url: ctx.config.remoteWrite.url.replace(/\/api\/v1\/write$/, ''),
         isDefault: false,
         editable: false,
+        // The password read by Grafana from the secret file at start: the file holds none.
+        basicAuth: true,
+        basicAuthUser: user,
+        secureJsonData: { basicAuthPassword: `$__file{${passwordFile}}` },
         jsonData: { timeInterval: ctx.config.intervals.scrape, httpMethod: 'POST' },
       },
     ],
@@ -288,6 +296,131 @@ export function victoriaDatasource(ctx: Context): Record<string, unknown> {
 }
 
 const VM_VERSION = 'v1.79.5';
+
+/** Where auth.sh is mounted in the VictoriaMetrics and vmalert containers. */
+export const VM_AUTH_DIR = '/etc/victoriametrics';
+
+/**
+ * Flags of VictoriaMetrics 1.79 and vmalert 1.79 holding the key (`?authKey=`) of an admin endpoint:
+ * deleting series, snapshots, forced merges, resetting the query cache, the promscrape config, their own
+ * /metrics, /flags and pprof. Checked after basic auth; unset, /metrics, /flags and pprof answer anyone.
+ */
+export const VM_ADMIN_KEY_FLAGS = [
+  'deleteAuthKey',
+  'snapshotAuthKey',
+  'forceMergeAuthKey',
+  'search.resetCacheAuthKey',
+  'configAuthKey',
+  'metricsAuthKey',
+  'flagsAuthKey',
+  'pprofAuthKey',
+] as const;
+
+/** The secret name (under /run/secrets) of the store's password. */
+export function victoriaSecretName(ctx: Context): string {
+  return ctx.config.remoteWrite.basicAuth.passwordFile.slice('/run/secrets/'.length);
+}
+
+/**
+ * auth.sh: the entrypoint of VictoriaMetrics and vmalert (program and flags are its arguments). Neither
+ * 1.79 binary reads its `-httpAuth.password` from a file, and a flag on the command line is readable by
+ * every local process (/proc/PID/cmdline); the environment is readable only by the process' user and
+ * root. So the script reads the secret file into `httpAuth_password` and starts the program with
+ * `-envflag.enable`, which reads it from there, and `-httpAuth.username`: without both the program would
+ * answer everyone, so they are the script's, not the caller's. Every admin key gets one random value per
+ * start that no client is given: those endpoints stay closed even to the holders of the password.
+ */
+export function vmAuthScript(ctx: Context): string {
+  const { user, passwordFile } = ctx.config.remoteWrite.basicAuth;
+  return `#!/bin/sh
+# Starts VictoriaMetrics or vmalert (the program and its flags are the arguments) with basic auth on its
+# HTTP API (user ${user}). The password goes from the secret file into the environment, where
+# -envflag.enable makes the program read it (httpAuth_password): never onto the command line, which every
+# local process can read. The admin endpoints (series deletion, snapshots, forced merges, cache reset,
+# /config, /metrics, /flags, pprof) also want a key: a random one per start, given to no client.
+#   VM_AUTH_PASSWORD_FILE  the password (default ${passwordFile})
+set -eu
+
+file=\${VM_AUTH_PASSWORD_FILE:-${passwordFile}}
+
+fail() {
+  echo "victoriametrics-auth: $*" >&2
+  exit 1
+}
+
+[ $# -ge 1 ] || fail "usage: auth.sh <program> [flags]"
+for arg in "$@"; do
+  case $arg in
+  -httpAuth.* | --httpAuth.* | -envflag.* | --envflag.*)
+    fail "basic auth and -envflag.* are set by this script; the password comes only from $file"
+    ;;
+  esac
+done
+[ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
+[ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
+password=$(cat "$file")
+# As the web passwords: letters, digits and ._~+/=- only (Grafana expands $ in provisioned values).
+case $password in
+*[!A-Za-z0-9._~+/=-]*) fail "$file: the password may hold only letters, digits and ._~+/=-" ;;
+esac
+[ \${#password} -ge 16 ] || fail "$file: the password must have at least 16 characters"
+key=$(od -An -vtx1 -N24 /dev/urandom | tr -d ' \\n')
+[ \${#key} -eq 48 ] || fail "could not read a key from /dev/urandom"
+
+export httpAuth_password="$password"
+${VM_ADMIN_KEY_FLAGS.map((f) => `export ${f.replaceAll('.', '_')}="$key"`).join('\n')}
+exec "$@" -envflag.enable -httpAuth.username=${user}
+`;
+}
+
+/** Compose health check of VictoriaMetrics or vmalert: it answers, and refuses `path` without credentials. */
+export function refusingHealthcheck(port: number, path: string): Record<string, unknown> {
+  return {
+    test: [
+      'CMD-SHELL',
+      `wget -S -q -O /dev/null http://localhost:${port}${path} 2>&1 | grep -q 'HTTP/1.[01] 401'`,
+    ],
+    interval: '15s',
+    timeout: '5s',
+    retries: 5,
+  };
+}
+
+/** VictoriaMetrics' flags in the compose stack (auth.sh adds the auth ones). */
+export function victoriaArgs(ctx: Context): string[] {
+  const { remoteWrite, intervals } = ctx.config;
+  return [
+    '-storageDataPath=/storage',
+    `-retentionPeriod=\${VICTORIA_RETENTION_PERIOD:-${remoteWrite.longTermRetention}}`,
+    // The replicas write the same series (replica label dropped): keep one sample per scrape interval.
+    `-dedup.minScrapeInterval=${intervals.scrape}`,
+    '-httpListenAddr=:8428',
+  ];
+}
+
+/** vmalert's flags (auth.sh adds its own basic auth): rule files, the store with its credentials, the Alertmanagers. */
+export function vmalertArgs(
+  ctx: Context,
+  opts: { rules: string[]; storeUrl: string; alertmanagerUrls: string[]; listen: string },
+): string[] {
+  const store = ctx.config.remoteWrite.basicAuth;
+  const am = ctx.config.webAuth.alertmanager;
+  return [
+    ...opts.rules.map((f) => `-rule=${f}`),
+    // Queries, recorded series and restored alert state: all through the store's basic auth.
+    ...(['datasource', 'remoteWrite', 'remoteRead'] as const).flatMap((client) => [
+      `-${client}.url=${opts.storeUrl}`,
+      `-${client}.basicAuth.username=${store.user}`,
+      `-${client}.basicAuth.passwordFile=${store.passwordFile}`,
+    ]),
+    ...opts.alertmanagerUrls.map((url) => `-notifier.url=${url}`),
+    // One user and password file per -notifier.url, in the same order.
+    ...opts.alertmanagerUrls.map(() => `-notifier.basicAuth.username=${am.user}`),
+    ...opts.alertmanagerUrls.map(() => `-notifier.basicAuth.passwordFile=${am.passwordFile}`),
+    `-evaluationInterval=${ctx.config.intervals.evaluation}`,
+    `-httpListenAddr=${opts.listen}`,
+  ];
+}
 
 /** Paths of the HA files, relative to the repository root (see generate.ts). */
 export const haPaths = {
@@ -297,6 +430,7 @@ export const haPaths = {
   entrypoint: 'observability/ha/prometheus/entrypoint.sh',
   serviceTargets: 'observability/ha/prometheus/targets/askproai.yml',
   grafanaDatasource: 'observability/ha/grafana/victoriametrics.yml',
+  vmAuth: 'observability/ha/victoriametrics/auth.sh',
   readme: 'observability/ha/README.md',
 } as const;
 
@@ -306,17 +440,18 @@ export const haPaths = {
  * (profile `long-range`) vmalert join them.
  */
 export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknown> {
-  const { ha, remoteWrite, intervals, storage } = ctx.config;
+  const { ha, remoteWrite, storage } = ctx.config;
   const retention = localRetention(ctx, split.replicaExprs);
   const replicas = Object.entries(ha.prometheusReplicas);
   const targetsDir = ha.serviceTargetsFile.slice(0, ha.serviceTargetsFile.lastIndexOf('/'));
-  const healthcheck = (url: string) => ({
-    test: ['CMD', 'wget', '-q', '-O', '/dev/null', url],
-    interval: '15s',
-    timeout: '5s',
-    retries: 5,
-  });
   const services: Record<string, unknown> = {};
+  // Basic auth as in the single-host stack: the web-config volume the base file's web-config service fills.
+  const webVolume = `web-config:${ctx.config.webAuth.dir}:ro`;
+  const afterWebConfig = () => ({ 'web-config': { condition: 'service_completed_successfully' } });
+  const promSecret = webSecretName(ctx, 'prometheus');
+  const amSecret = webSecretName(ctx, 'alertmanager');
+  const vmSecret = victoriaSecretName(ctx);
+  const vmAuthMount = `./${haPaths.dir}/victoriametrics:${VM_AUTH_DIR}:ro`;
   replicas.forEach(([name, replica], i) => {
     const own = {
       entrypoint: ['/bin/sh', `${HA_DIR}/entrypoint.sh`],
@@ -324,7 +459,8 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
         '--storage.tsdb.path=/prometheus',
         `--storage.tsdb.retention.time=\${PROMETHEUS_RETENTION_TIME:-${retention}}`,
         `--storage.tsdb.retention.size=\${PROMETHEUS_RETENTION_SIZE:-${storage.retentionSize}}`,
-        '--web.enable-lifecycle',
+        // No --web.enable-lifecycle (reload with kill -s HUP), basic auth on UI, API and /metrics.
+        webConfigFlag(ctx, 'prometheus'),
         '--enable-feature=exemplar-storage',
         `--web.external-url=\${PROMETHEUS_${replica.toUpperCase()}_EXTERNAL_URL:-http://localhost:${9090 + i}}`,
       ],
@@ -333,22 +469,28 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
         // Empty unless set: a tenant in the config (remoteWrite.orgId) is already in the file.
         PROMETHEUS_REMOTE_WRITE_ORG_ID: `\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-}`,
       },
-      depends_on: ['victoriametrics'],
+      depends_on: { victoriametrics: { condition: 'service_started' } },
     };
     const mounts = [`./${haPaths.dir}/prometheus:${HA_DIR}:ro`];
     services[name] =
       i === 0
-        ? { ...own, volumes: mounts }
+        ? { ...own, volumes: mounts, secrets: [vmSecret] }
         : {
             image: 'prom/prometheus:v2.42.0',
             restart: 'unless-stopped',
             ...own,
-            volumes: ['./observability/prometheus:/etc/prometheus:ro', ...mounts, `${name}-data:/prometheus`],
-            secrets: ['metrics_token', 'remote_write_password'],
+            depends_on: { ...own.depends_on, ...afterWebConfig() },
+            volumes: [
+              './observability/prometheus:/etc/prometheus:ro',
+              ...mounts,
+              `${name}-data:/prometheus`,
+              webVolume,
+            ],
+            secrets: ['metrics_token', 'remote_write_password', promSecret, amSecret, vmSecret],
             extra_hosts: ['host.docker.internal:host-gateway'],
             ports: [`127.0.0.1:${9090 + i}:9090`],
             networks: ['monitoring'],
-            healthcheck: healthcheck('http://localhost:9090/-/ready'),
+            healthcheck: webHealthcheck(ctx, 'prometheus', 9090),
           };
   });
   // Every member lists every other one as a peer; gossip stays on the internal network. Members after
@@ -363,6 +505,8 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
       `--cluster.listen-address=0.0.0.0:${ha.clusterPort}`,
       ...ha.alertmanagers.filter((p) => p !== name).map((p) => `--cluster.peer=${p}:${ha.clusterPort}`),
       `--cluster.peer-timeout=${ha.peerTimeout}`,
+      // Basic auth on UI, API and /metrics; the gossip (memberlist, not HTTP) stays on the internal network.
+      webConfigFlag(ctx, 'alertmanager'),
     ];
     services[name] =
       i === 0
@@ -371,28 +515,31 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
             image: 'prom/alertmanager:v0.25.0',
             restart: 'unless-stopped',
             command,
-            volumes: ['./observability/alertmanager:/etc/alertmanager:ro', `${name}-data:/alertmanager`],
-            secrets: ['slack_webhook_url', 'smtp_password'],
+            volumes: [
+              './observability/alertmanager:/etc/alertmanager:ro',
+              `${name}-data:/alertmanager`,
+              webVolume,
+            ],
+            secrets: ['slack_webhook_url', 'smtp_password', amSecret],
+            depends_on: afterWebConfig(),
             ports: [`127.0.0.1:${amPublished(i)}:${ha.alertmanagerPort}`],
             networks: ['monitoring'],
-            healthcheck: healthcheck(`http://localhost:${ha.alertmanagerPort}/-/ready`),
+            healthcheck: webHealthcheck(ctx, 'alertmanager', ha.alertmanagerPort),
           };
   });
   const vmUrl = remoteWrite.url.replace(/\/api\/v1\/write$/, '');
+  // Both behind basic auth (auth.sh: the password from the secret file, never on a command line) and
+  // their admin endpoints closed; the health checks see them answer and refuse a request without it.
   services.victoriametrics = {
     image: `victoriametrics/victoria-metrics:${VM_VERSION}`,
     restart: 'unless-stopped',
-    command: [
-      '-storageDataPath=/storage',
-      `-retentionPeriod=\${VICTORIA_RETENTION_PERIOD:-${remoteWrite.longTermRetention}}`,
-      // The replicas write the same series (replica label dropped): keep one sample per scrape interval.
-      `-dedup.minScrapeInterval=${intervals.scrape}`,
-      '-httpListenAddr=:8428',
-    ],
-    volumes: ['victoriametrics-data:/storage'],
+    entrypoint: ['/bin/sh', `${VM_AUTH_DIR}/auth.sh`, '/victoria-metrics-prod'],
+    command: victoriaArgs(ctx),
+    volumes: ['victoriametrics-data:/storage', vmAuthMount],
+    secrets: [vmSecret],
     ports: ['127.0.0.1:8428:8428'],
     networks: ['monitoring'],
-    healthcheck: healthcheck('http://localhost:8428/health'),
+    healthcheck: refusingHealthcheck(8428, '/api/v1/labels'),
   };
   // vmalert evaluates the long-range rule files against the store (always on when there are any);
   // without them it can evaluate every file on demand (profile `long-range`).
@@ -401,23 +548,23 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
     image: `victoriametrics/vmalert:${VM_VERSION}`,
     restart: 'unless-stopped',
     ...(split.vmalert.length > 0 ? {} : { profiles: ['long-range'] }),
-    command: [
-      ...vmalertRules.map((f) => `-rule=${RULES_DIR}/${f}`),
-      `-datasource.url=${vmUrl}`,
-      `-remoteWrite.url=${vmUrl}`,
-      `-remoteRead.url=${vmUrl}`,
-      ...ha.alertmanagers.map((name) => `-notifier.url=http://${name}:${ha.alertmanagerPort}`),
-      `-evaluationInterval=${intervals.evaluation}`,
-      '-httpListenAddr=:8880',
-    ],
-    volumes: [`./observability/prometheus/rules:${RULES_DIR}:ro`],
+    entrypoint: ['/bin/sh', `${VM_AUTH_DIR}/auth.sh`, '/vmalert-prod'],
+    command: vmalertArgs(ctx, {
+      rules: vmalertRules.map((f) => `${RULES_DIR}/${f}`),
+      storeUrl: vmUrl,
+      alertmanagerUrls: ha.alertmanagers.map((name) => `http://${name}:${ha.alertmanagerPort}`),
+      listen: ':8880',
+    }),
+    volumes: [`./observability/prometheus/rules:${RULES_DIR}:ro`, vmAuthMount],
+    secrets: [amSecret, vmSecret],
     ports: ['127.0.0.1:8880:8880'],
     networks: ['monitoring'],
     depends_on: ['victoriametrics'],
-    healthcheck: healthcheck('http://localhost:8880/health'),
+    healthcheck: refusingHealthcheck(8880, '/api/v1/rules'),
   };
   services.grafana = {
     volumes: [`./${haPaths.grafanaDatasource}:/etc/grafana/provisioning/datasources/victoriametrics.yml:ro`],
+    secrets: [vmSecret],
   };
   // The service instances' file_sd list, mounted where every replica looks for it.
   for (const [name] of replicas) {
@@ -431,6 +578,7 @@ export function haCompose(ctx: Context, split: RuleSplit): Record<string, unknow
       ...Object.fromEntries(ha.alertmanagers.slice(1).map((name) => [`${name}-data`, {}])),
       'victoriametrics-data': {},
     },
+    secrets: { [vmSecret]: { file: `./observability/secrets/${vmSecret}` } },
   };
 }
 
@@ -454,7 +602,8 @@ docker-compose -f docker-compose.observability.yml -f docker-compose.observabili
 ${replicas.map(([name, r]) => `| \`prometheus/prometheus-${r}.yml\` | compose service \`${name}\`: external label \`${ctx.config.ha.replicaLabel}="${r}"\` |`).join('\n')}
 | \`prometheus/entrypoint.sh\` | adds \`X-Scope-OrgID\` from \`PROMETHEUS_REMOTE_WRITE_ORG_ID\`, starts Prometheus |
 | \`prometheus/targets/askproai.yml\` | the service instances (file_sd; edit the plan's \`capacity.instances\` and regenerate) |
-| \`grafana/victoriametrics.yml\` | Grafana datasource for long-range queries |
+| \`grafana/victoriametrics.yml\` | Grafana datasource for long-range queries (basic auth, password from \`${victoriaSecretName(ctx)}\`) |
+| \`victoriametrics/auth.sh\` | entrypoint of VictoriaMetrics and vmalert: basic auth (user \`${rw.basicAuth.user}\`, password from the secret file \`${victoriaSecretName(ctx)}\`, kept off the command line), admin endpoints closed |
 
 ## Remote-write queue, sized from the capacity plan
 

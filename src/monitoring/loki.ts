@@ -1,8 +1,9 @@
 /**
  * Log aggregation: a single-binary Loki with filesystem storage (its configuration takes no input and
- * is the plain file observability/loki/loki.yml) and a Promtail that ships the
- * service's JSON log lines (pino) to it. Only bounded fields become labels (job, level); everything
- * else stays in the line, where LogQL's `| json` reads it.
+ * is the plain file observability/loki/loki.yml) and a Promtail that ships the service's JSON log lines
+ * (pino, written to LOG_FILE) to it. The stream labels are the ones the service pushes itself with
+ * LOKI_URL: job and service (fixed), env (from the line), level; Promtail's own `filename` is dropped.
+ * Everything else stays in the line, where LogQL's `| json` reads it.
  */
 import type { Context } from './context.ts';
 
@@ -30,13 +31,18 @@ export function promtailConfig(ctx: Context): Record<string, unknown> {
         static_configs: [
           {
             targets: ['localhost'],
-            labels: { job: ctx.config.jobs.service, __path__: `${SERVICE_LOG_DIR}/*.log` },
+            labels: {
+              job: ctx.config.jobs.service,
+              service: ctx.config.jobs.service,
+              __path__: `${SERVICE_LOG_DIR}/*.log`,
+            },
           },
         ],
         pipeline_stages: [
-          { json: { expressions: { level: 'level', time: 'time' } } },
+          { json: { expressions: { level: 'level', time: 'time', env: 'env' } } },
           { template: { source: 'level', template: levelName } },
-          { labels: { level: '' } },
+          { labels: { level: '', env: '' } },
+          { labeldrop: ['filename'] },
           { timestamp: { source: 'time', format: 'UnixMs', action_on_failure: 'skip' } },
         ],
       },

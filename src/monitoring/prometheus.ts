@@ -4,6 +4,7 @@
  * configuration file).
  */
 import type { Context } from './context.ts';
+import { basicAuth } from './webauth.ts';
 
 /** Folder (inside the container) the rule files are mounted at. */
 export const RULES_DIR = '/etc/prometheus/rules';
@@ -24,7 +25,13 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
       external_labels: { monitor: 'askproai' },
     },
     rule_files: [`${RULES_DIR}/*.yml`],
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [t.alertmanager] }] }] },
+    // Alertmanager and Prometheus itself answer only with basic auth (webauth.ts); Prometheus reads the
+    // password file on every request, so a changed password needs no reload.
+    alerting: {
+      alertmanagers: [
+        { basic_auth: basicAuth(ctx, 'alertmanager'), static_configs: [{ targets: [t.alertmanager] }] },
+      ],
+    },
     scrape_configs: [
       {
         job_name: j.service,
@@ -40,8 +47,8 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
           },
         ],
       },
-      staticJob(j.prometheus, t.prometheus),
-      staticJob(j.alertmanager, t.alertmanager),
+      { ...staticJob(j.prometheus, t.prometheus), basic_auth: basicAuth(ctx, 'prometheus') },
+      { ...staticJob(j.alertmanager, t.alertmanager), basic_auth: basicAuth(ctx, 'alertmanager') },
       staticJob(j.node, t.node),
       staticJob(j.redis, t.redis),
       // Static targets: a stopped exporter is `up == 0` (TargetDown), never a target that vanishes.

@@ -7,13 +7,18 @@ import type { MetricsCollector, Severity } from '../metrics/index.ts';
 import type { Logger } from './logger.ts';
 import type { ErrorTracker } from './sentry.ts';
 
-/** The error types the service reports; a closed list so the `type` label stays bounded. */
-export type ErrorType =
-  | 'unhandled'
-  | 'intentional_failure'
-  | 'webhook_failed'
-  | 'webhook_claim_release_failed'
-  | 'queue_unavailable';
+/**
+ * The error types the service reports; a closed list so the `type` label stays bounded. Each type's
+ * series start at 0 for every severity (the first error after a start counts).
+ */
+export const ERROR_TYPES = [
+  'unhandled',
+  'intentional_failure',
+  'webhook_failed',
+  'webhook_claim_release_failed',
+  'queue_unavailable',
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
 export interface ErrorReport {
   type: ErrorType;
@@ -50,6 +55,7 @@ export function createErrorReporter(deps: {
   tracker: ErrorTracker;
 }): ReportError {
   const { logger, collector, tracker } = deps;
+  collector.startErrorSeries(ERROR_TYPES);
   return function reportError(report) {
     const log = report.log ?? logger;
     const fields = {

@@ -1,6 +1,7 @@
 /**
- * The service logger: pino JSON on stdout (and to Loki when LOKI_URL is set) with request, tenant and
- * trace ids bound per request, and PII and secrets scrubbed from every line.
+ * The service logger: pino JSON on stdout (also appended to LOG_FILE, which Promtail tails, and pushed to
+ * Loki when LOKI_URL is set) with request, tenant and trace ids bound per request, and PII and secrets
+ * scrubbed from every line.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
@@ -43,6 +44,14 @@ export function configSecrets(config: Config): string[] {
   ].filter((s): s is string => typeof s === 'string');
 }
 
+/**
+ * The Loki stream labels of the service's lines, besides `level`: the same whether the service pushes
+ * them (LOKI_URL) or Promtail ships LOG_FILE (observability/promtail/promtail.yml sets these).
+ */
+export function logStreamLabels(config: Pick<Config, 'env'>): Record<string, string> {
+  return { job: 'askproai', service: 'askproai', env: config.env };
+}
+
 /** Builds the logger from config. */
 export function createServiceLogger(config: Config, options: CreateLoggerOptions = {}): ServiceLogger {
   const scrubber = createScrubber(configSecrets(config));
@@ -50,16 +59,18 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
   const loki = config.lokiUrl
     ? new LokiDestination({
         url: config.lokiUrl,
-        labels: { job: 'askproai', service: 'askproai', env: config.env },
+        labels: logStreamLabels(config),
         intervalMs: options.lokiIntervalMs,
       })
     : undefined;
-  const stream = loki
-    ? pino.multistream([
-        { level: 'trace', stream: stdout },
-        { level: 'trace', stream: loki },
-      ])
-    : stdout;
+  // The file gets the same scrubbed lines; created with its folder when missing, appended to otherwise.
+  const file = config.logFile
+    ? pino.destination({ dest: config.logFile, mkdir: true, append: true, sync: false })
+    : undefined;
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: stdout }];
+  if (file) streams.push({ level: 'trace', stream: file });
+  if (loki) streams.push({ level: 'trace', stream: loki });
+  const stream = streams.length === 1 ? stdout : pino.multistream(streams);
   const logger = pino(
     {
       level: config.logLevel,
@@ -104,11 +115,13 @@ export function createServiceLogger(config: Config, options: CreateLoggerOptions
     loki,
     async close() {
       await loki?.close();
-      if (!options.destination && 'flushSync' in stdout) {
-        try {
-          (stdout as { flushSync(): void }).flushSync();
-        } catch {
-          // Not ready yet or already closed.
+      for (const d of [options.destination ? undefined : stdout, file]) {
+        if (d && 'flushSync' in d) {
+          try {
+            (d as { flushSync(): void }).flushSync();
+          } catch {
+            // Not ready yet or already closed.
+          }
         }
       }
     },

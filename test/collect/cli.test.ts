@@ -158,8 +158,11 @@ describe('askproai CLI', () => {
     assert.match(ok.stdout, /^OK\s+Endpoint http:\/\/127\.0\.0\.1:\d+\/api\/metrics: 200/m);
     assert.match(ok.stdout, /^SKIP\s+Prometheus: PROMETHEUS_URL not set/m);
 
-    // With PROMETHEUS_URL: the service's target must be up in a real Prometheus.
+    // With PROMETHEUS_URL: the service's target must be up in a real Prometheus (behind basic auth, as the
+    // compose stack runs it; the credentials go in the URL).
+    const webPassword = 'doctor-web-password-0123456789';
     const prom = await startPrometheus({
+      basicAuth: { user: 'admin', password: webPassword },
       configYaml: `global: { scrape_interval: 1s }
 scrape_configs:
   - job_name: askproai
@@ -174,14 +177,19 @@ scrape_configs:
         what: 'Prometheus to scrape the instance',
         timeoutMs: 20_000,
       });
-      const withProm = await cli(['monitoring:doctor'], { ...env, PROMETHEUS_URL: prom.url });
+      const promUrl = prom.url.replace('http://', `http://admin:${webPassword}@`);
+      const withProm = await cli(['monitoring:doctor'], { ...env, PROMETHEUS_URL: promUrl });
       assert.equal(withProm.code, 0, withProm.stdout);
+      assert.ok(!withProm.stdout.includes(webPassword));
+      const noAuth = await cli(['monitoring:doctor'], { ...env, PROMETHEUS_URL: prom.url });
+      assert.equal(noAuth.code, 1);
+      assert.match(noAuth.stdout, /^FAIL\s+Prometheus .*401, it takes basic auth\n\s+fix: put the user/m);
       assert.match(
         withProm.stdout,
         /^OK\s+Prometheus .*target http:\/\/127\.0\.0\.1:\d+\/api\/metrics is up/m,
       );
       const otherPort = String(await freePort());
-      const missing = await cli(['monitoring:doctor'], { ...env, PORT: otherPort, PROMETHEUS_URL: prom.url });
+      const missing = await cli(['monitoring:doctor'], { ...env, PORT: otherPort, PROMETHEUS_URL: promUrl });
       assert.equal(missing.code, 1);
       assert.match(
         missing.stdout,

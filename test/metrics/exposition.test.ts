@@ -166,7 +166,7 @@ describe('exposition', () => {
     for (const [name, help] of reference.help) assert.equal(mine.help.get(name), help, name);
   });
 
-  test('a family without series still declares HELP and TYPE; webhook outcomes start at 0', () => {
+  test('a family without series still declares HELP and TYPE; webhook outcomes and error severities start at 0', () => {
     const registry = createRegistry();
     const collector = new MetricsCollector(registry);
     const text = registry.expose();
@@ -176,12 +176,21 @@ describe('exposition', () => {
       assert.match(text, new RegExp(`^# TYPE askproai_${def.name} ${def.type}$`, 'm'));
     }
     collector.startWebhookSeries('retell', ['call_ended']);
+    collector.startErrorSeries(['webhook_claim_release_failed']);
     collector.setBuildInfo('1.2.3');
     const after = registry.expose();
     assert.match(
       after,
       /^askproai_webhooks_total\{provider="retell",event="call_ended",status="rejected"\} 0$/m,
     );
+    for (const severity of ['critical', 'error', 'warning', 'info'])
+      assert.match(
+        after,
+        new RegExp(
+          `^askproai_errors_total\\{type="webhook_claim_release_failed",severity="${severity}"\\} 0$`,
+          'm',
+        ),
+      );
     assert.match(after, /^askproai_build_info\{version="1\.2\.3"\} 1$/m);
   });
 

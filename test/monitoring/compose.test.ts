@@ -7,18 +7,33 @@ import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { monitoringConfig } from '../../src/monitoring/config.ts';
+import { createContext } from '../../src/monitoring/context.ts';
 import { paths } from '../../src/monitoring/generate.ts';
+import { haPaths } from '../../src/monitoring/ha.ts';
+import {
+  WEB_CONFIG_IMAGE,
+  WEB_SERVERS,
+  webAuthPaths,
+  webConfigFlag,
+  webHealthcheck,
+  webSecretName,
+} from '../../src/monitoring/webauth.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const BASE = 'docker-compose.observability.yml';
 const DEV = 'docker-compose.observability.dev.yml';
+const HA = haPaths.compose;
 
 interface ComposeService {
   image: string;
   ports?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number };
   restart?: string;
+  entrypoint?: string[];
+  network_mode?: string;
+  depends_on?: Record<string, { condition: string }>;
   profiles?: string[];
   environment?: Record<string, string>;
   command?: string[];
@@ -79,10 +94,13 @@ describe('docker-compose.observability.yml', () => {
       'prometheus',
       'promtail',
       'redis-exporter',
+      'web-config',
     ]);
     const published: string[] = [];
     for (const [name, s] of Object.entries(c.services)) {
       assert.match(s.image, /:[vV]?\d+\.\d+\.\d+(-[a-z]+)?$/, `${name}: image not pinned to a version`);
+      // web-config runs once before Prometheus and Alertmanager and exits.
+      if (name === 'web-config') continue;
       assert.ok(s.healthcheck?.test?.length, `${name}: no health check`);
       assert.equal(s.restart, 'unless-stopped', `${name}: no restart policy`);
       for (const p of s.ports ?? []) {
@@ -103,6 +121,7 @@ describe('docker-compose.observability.yml', () => {
       'loki-data',
       'prometheus-data',
       'promtail-positions',
+      'web-config',
     ]);
     assert.equal(c.networks.logs?.internal, true);
     assert.deepEqual(Object.keys(c.services.loki!.networks ?? {}), ['logs']);
@@ -186,5 +205,86 @@ describe('docker-compose.observability.yml', () => {
     );
     // Secret files stay out of git.
     assert.match(await readFile(join(ROOT, 'observability/secrets/.gitignore'), 'utf8'), /^\*$/m);
+  });
+});
+
+describe('basic auth on Prometheus and Alertmanager in every compose file', () => {
+  const ctx = createContext();
+  const stacks: [what: string, args: string[], env: Record<string, string>][] = [
+    ['single host', ['-f', BASE], PASSWORD],
+    ['development', ['--env-file', 'observability/dev.env', '-f', BASE, '-f', DEV], {}],
+    ['HA', ['-f', BASE, '-f', HA, '--profile', 'long-range'], PASSWORD],
+  ];
+  for (const [what, args, env] of stacks) {
+    test(`${what}: every Prometheus and Alertmanager runs the web config, no lifecycle API, clients hold the secrets`, async () => {
+      const r = await compose([...args, 'config'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const c = parse(r.stdout) as ComposeFile;
+      const secret = (s: 'prometheus' | 'alertmanager') => webSecretName(ctx, s);
+      const servers = Object.entries(c.services).filter(([, s]) =>
+        /^prom\/(prometheus|alertmanager):/.test(s.image),
+      );
+      assert.equal(servers.length, what === 'HA' ? 4 : 2);
+      for (const [name, s] of servers) {
+        const server = s.image.startsWith('prom/prometheus') ? 'prometheus' : 'alertmanager';
+        assert.ok(s.command?.includes(webConfigFlag(ctx, server)), `${name}: no --web.config.file`);
+        assert.ok(!s.command?.includes('--web.enable-lifecycle'), `${name}: lifecycle API on`);
+        assert.ok(s.volumes?.includes(`web-config:${monitoringConfig.webAuth.dir}:ro`), `${name}: volume`);
+        assert.deepEqual(s.depends_on?.['web-config'], { condition: 'service_completed_successfully' }, name);
+        const needs =
+          server === 'prometheus' ? [secret('prometheus'), secret('alertmanager')] : [secret('alertmanager')];
+        for (const n of needs)
+          assert.ok(
+            s.secrets?.some((x) => x.source === n),
+            `${name} lacks ${n}`,
+          );
+        const port = server === 'prometheus' ? 9090 : monitoringConfig.ha.alertmanagerPort;
+        assert.deepEqual(s.healthcheck, webHealthcheck(ctx, server, port), `${name}: health check`);
+      }
+      const grafana = c.services.grafana!;
+      for (const server of WEB_SERVERS)
+        assert.ok(
+          grafana.secrets?.some((x) => x.source === secret(server)),
+          `grafana lacks ${secret(server)}`,
+        );
+      // The one-shot service that writes the web configs: no network, only the two passwords.
+      const w = c.services['web-config']!;
+      assert.equal(w.image, WEB_CONFIG_IMAGE);
+      assert.equal(w.network_mode, 'none');
+      assert.deepEqual(w.entrypoint, ['/bin/sh', '/etc/web-config-render/render.sh']);
+      assert.ok(w.volumes?.includes(`${join(ROOT, webAuthPaths.dir)}:/etc/web-config-render:ro`));
+      assert.ok(w.volumes?.includes('web-config:/web-config:rw'), JSON.stringify(w.volumes));
+      assert.deepEqual(w.secrets?.map((x) => x.source).sort(), WEB_SERVERS.map(secret).sort());
+      for (const server of WEB_SERVERS) assert.ok(c.secrets[secret(server)], `no secret ${secret(server)}`);
+      if (what === 'HA') {
+        const vmalert = c.services.vmalert!;
+        const urls = vmalert.command!.filter((a) => a.startsWith('-notifier.url='));
+        const files = vmalert.command!.filter((a) => a.startsWith('-notifier.basicAuth.passwordFile='));
+        assert.equal(files.length, urls.length);
+        assert.ok(files.every((f) => f.endsWith(monitoringConfig.webAuth.alertmanager.passwordFile)));
+        assert.ok(vmalert.secrets?.some((x) => x.source === secret('alertmanager')));
+      }
+    });
+  }
+
+  test('the generated clients use the credentials: alerting, self-scrape, Alertmanager scrape, Grafana', async () => {
+    for (const file of [paths.prometheus, haPaths.prometheus('a'), haPaths.prometheus('b')]) {
+      const p = parse(await readFile(join(ROOT, file), 'utf8')) as {
+        alerting: { alertmanagers: { basic_auth?: unknown }[] };
+        scrape_configs: { job_name: string; basic_auth?: unknown }[];
+      };
+      const auth = (s: 'prometheus' | 'alertmanager') => ({
+        username: monitoringConfig.webAuth[s].user,
+        password_file: monitoringConfig.webAuth[s].passwordFile,
+      });
+      for (const am of p.alerting.alertmanagers) assert.deepEqual(am.basic_auth, auth('alertmanager'), file);
+      const job = (n: string) => p.scrape_configs.find((j) => j.job_name === n)!;
+      assert.deepEqual(job(monitoringConfig.jobs.prometheus).basic_auth, auth('prometheus'), file);
+      assert.deepEqual(job(monitoringConfig.jobs.alertmanager).basic_auth, auth('alertmanager'), file);
+    }
+    // No password or hash of one is committed: only references to the secret files.
+    for (const file of [paths.grafanaDatasources, BASE, DEV, HA, webAuthPaths.render]) {
+      assert.doesNotMatch(await readFile(join(ROOT, file), 'utf8'), /\$2[aby]\$\d\d\$/, file);
+    }
   });
 });

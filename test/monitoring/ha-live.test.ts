@@ -32,7 +32,7 @@ let stack: HaStack;
 let vm: Victoria;
 
 before(async () => {
-  vm = await startVictoria(['-dedup.minScrapeInterval=1s']);
+  vm = await startVictoria(config);
   stack = await startHaStack({
     config,
     services: capacityPlan(createContext(config)).instances,

@@ -4,11 +4,13 @@
  * generated rules, Alertmanagers clustered over gossip running `alertmanagerConfig()`, VictoriaMetrics
  * (restartable on the same port and data path), and Slack/SMTP sinks. Every test-time change (seconds
  * instead of minutes, loopback addresses, secret files in temp dirs) goes through the monitoring config
- * or the layout, never by editing generated files.
+ * or the layout, never by editing generated files. Prometheus and Alertmanager run behind basic auth as in
+ * the compose stacks; the generated clients read the passwords from secret files (in a temp folder here).
+ * The replicas keep the lifecycle API: the stack reloads them once every port is known.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import {
   alertmanagerConfig,
@@ -18,7 +20,13 @@ import {
 import { alertGroups } from '../../src/monitoring/alerts/index.ts';
 import { type MonitoringConfig, monitoringConfig } from '../../src/monitoring/config.ts';
 import { type Context, createContext } from '../../src/monitoring/context.ts';
-import { type HaLayout, haPrometheusConfig, serviceTargets } from '../../src/monitoring/ha.ts';
+import {
+  type HaLayout,
+  haPaths,
+  haPrometheusConfig,
+  serviceTargets,
+  victoriaArgs,
+} from '../../src/monitoring/ha.ts';
 import { recordingRules } from '../../src/monitoring/rules/recording.ts';
 import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { fetchJson, fetchText, promQueryClient } from '../support/http.ts';
@@ -29,6 +37,16 @@ import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '..
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const TOKEN = randomBytes(24).toString('hex');
+/** The web passwords of the stack (as in observability/secrets/*_web_password). */
+export const WEB_PASSWORDS = {
+  prometheus: randomBytes(24).toString('hex'),
+  alertmanager: randomBytes(24).toString('hex'),
+} as const;
+/** The long-term store's password (as in observability/secrets/victoriametrics_password). */
+export const VM_PASSWORD = randomBytes(24).toString('hex');
+const VM_AUTH_HEADERS = {
+  authorization: `Basic ${Buffer.from(`${monitoringConfig.remoteWrite.basicAuth.user}:${VM_PASSWORD}`).toString('base64')}`,
+};
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -84,12 +102,22 @@ export async function startService(): Promise<ServiceInstance> {
   return { port, target: `127.0.0.1:${port}`, process: proc };
 }
 
-/** Single-node VictoriaMetrics that can be stopped and started again on the same port and data path. */
+/**
+ * Single-node VictoriaMetrics that can be stopped and started again on the same port and data path, run
+ * as the HA compose file runs it: the generated auth.sh with the generated flags (loopback address and
+ * a temp data path added), the password in a secret file.
+ */
 export interface Victoria {
   url: string;
   port: number;
   dataDir: string;
   writeUrl: string;
+  /** The secret file holding VM_PASSWORD. */
+  passwordFile: string;
+  /** Basic auth with VM_PASSWORD. */
+  headers: Record<string, string>;
+  /** The running process (null when stopped). */
+  pid(): number | null;
   running(): boolean;
   query: ReturnType<typeof promQueryClient>['query'];
   /** Raw samples of the series matching `selector` between two times (unix seconds), via /api/v1/export. */
@@ -104,37 +132,56 @@ export interface Victoria {
   destroy(): Promise<void>;
 }
 
-export async function startVictoria(extraArgs: string[] = []): Promise<Victoria> {
+export async function startVictoria(config: MonitoringConfig = monitoringConfig): Promise<Victoria> {
   const dir = await makeTempDir('ha-victoria');
+  const passwordFile = join(dir, basename(config.remoteWrite.basicAuth.passwordFile));
+  await writeFile(passwordFile, VM_PASSWORD, { mode: 0o600 });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // The compose defaults of ${VAR:-default}; listen address and data path overridden (the last flag wins).
+  const args = victoriaArgs(createContext(config)).map((a) => a.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'));
   let proc: ManagedProcess | undefined;
   const start = async () => {
     proc = await spawnProcess(
-      'victoria-metrics',
+      'sh',
       [
+        join(ROOT, haPaths.vmAuth),
+        'victoria-metrics',
+        ...args,
         `-httpListenAddr=127.0.0.1:${port}`,
         `-storageDataPath=${join(dir, 'data')}`,
         '-search.latencyOffset=1s',
         '-loggerLevel=WARN',
-        ...extraArgs,
       ],
-      { name: 'victoria-metrics', cwd: dir, readyUrl: `${url}/health`, timeoutMs: 30_000 },
+      {
+        name: 'victoria-metrics',
+        cwd: dir,
+        env: { VM_AUTH_PASSWORD_FILE: passwordFile },
+        readyUrl: `${url}/health`,
+        timeoutMs: 30_000,
+      },
     );
   };
   await start();
-  const api = promQueryClient(url);
+  const api = promQueryClient(url, VM_AUTH_HEADERS);
   return {
     url,
     port,
     dataDir: join(dir, 'data'),
     writeUrl: `${url}/api/v1/write`,
+    passwordFile,
+    headers: VM_AUTH_HEADERS,
+    pid: () => (proc !== undefined && proc.exitStatus() === null ? proc.pid : null),
     running: () => proc !== undefined && proc.exitStatus() === null,
     query: (q, t) => api.query(q, t),
     async exportSamples(selector, startS, endS) {
-      await fetchText(`${url}/internal/force_flush`);
+      await fetchText(`${url}/internal/force_flush`, { headers: VM_AUTH_HEADERS });
       const body = new URLSearchParams({ 'match[]': selector, start: String(startS), end: String(endS) });
-      const text = await fetchText(`${url}/api/v1/export`, { method: 'POST', body });
+      const text = await fetchText(`${url}/api/v1/export`, {
+        method: 'POST',
+        body,
+        headers: VM_AUTH_HEADERS,
+      });
       return text
         .split('\n')
         .filter((l) => l.trim() !== '')
@@ -159,6 +206,8 @@ export interface HaStack {
   slack: SlackSink;
   smtp: SmtpSink;
   layout: HaLayout;
+  /** A generated /run/secrets/ path as this stack lays the secret files out. */
+  secretPath(path: string): string;
   stop(): Promise<void>;
 }
 
@@ -178,6 +227,24 @@ export async function startHaStack(opts: {
     ...Array.from({ length: opts.services }, () => startService()),
   ]);
   const s = services as ServiceInstance[];
+  const webAuth = opts.config.webAuth;
+  const secretsDir = await makeTempDir('ha-secrets');
+  for (const server of ['prometheus', 'alertmanager'] as const)
+    await writeFile(join(secretsDir, basename(webAuth[server].passwordFile)), WEB_PASSWORDS[server]);
+  const vmPasswordFile = opts.config.remoteWrite.basicAuth.passwordFile;
+  await writeFile(join(secretsDir, basename(vmPasswordFile)), VM_PASSWORD);
+  /** The generated YAML with its /run/secrets/ passwords read from the temp folder. */
+  const localSecrets = (yaml: string) =>
+    yaml
+      .replaceAll(vmPasswordFile, join(secretsDir, basename(vmPasswordFile)))
+      .replaceAll(
+        webAuth.prometheus.passwordFile,
+        join(secretsDir, basename(webAuth.prometheus.passwordFile)),
+      )
+      .replaceAll(
+        webAuth.alertmanager.passwordFile,
+        join(secretsDir, basename(webAuth.alertmanager.passwordFile)),
+      );
 
   // Alertmanagers: the generated routing; receivers point at the sinks, secrets in files as in production.
   const amCount = opts.config.ha.alertmanagers.length;
@@ -185,6 +252,7 @@ export async function startHaStack(opts: {
   const ams = await Promise.all(
     gossip.map((own) =>
       startAlertmanager({
+        basicAuth: { user: webAuth.alertmanager.user, password: WEB_PASSWORDS.alertmanager },
         templates: {
           [TEMPLATE_FILE]: alertmanagerTemplates(),
           slack_webhook_url: slack.url,
@@ -247,12 +315,13 @@ export async function startHaStack(opts: {
     for (const job of c.scrape_configs)
       if (job.authorization)
         job.authorization = { ...job.authorization, credentials_file: join(dir, 'metrics_token') };
-    return stringify(c);
+    return localSecrets(stringify(c));
   };
   const replicas = Object.values(opts.config.ha.prometheusReplicas);
   const proms = await Promise.all(
     replicas.map((replica) =>
       startPrometheus({
+        basicAuth: { user: webAuth.prometheus.user, password: WEB_PASSWORDS.prometheus },
         ruleFiles: { 'rules.yml': rules },
         files: { metrics_token: TOKEN },
         configYaml: ({ dir, port }) =>
@@ -279,6 +348,7 @@ export async function startHaStack(opts: {
     slack,
     smtp,
     layout,
+    secretPath: (path) => join(secretsDir, basename(path)),
     async stop() {
       await Promise.allSettled([...proms.map((p) => p.stop()), ...ams.map((a) => a.stop())]);
       await Promise.allSettled([
@@ -286,6 +356,7 @@ export async function startHaStack(opts: {
         slack.stop(),
         smtp.stop(),
         removeTempDir(sdDir),
+        removeTempDir(secretsDir),
       ]);
     },
   };
@@ -297,6 +368,7 @@ export async function clusterStatus(
 ): Promise<{ name: string; status: string; peers: { name: string }[] }> {
   const s = await fetchJson<{ cluster: { name: string; status: string; peers: { name: string }[] } }>(
     `${am.url}/api/v2/status`,
+    { headers: am.authHeaders },
   );
   return s.cluster;
 }

@@ -13,7 +13,13 @@ import { capacityPlan } from '../../src/monitoring/capacity.ts';
 import { monitoringConfig } from '../../src/monitoring/config.ts';
 import { createContext } from '../../src/monitoring/context.ts';
 import { paths } from '../../src/monitoring/generate.ts';
-import { haPaths, localRetention, longestRuleWindow, queueSizing } from '../../src/monitoring/ha.ts';
+import {
+  haPaths,
+  localRetention,
+  longestRuleWindow,
+  queueSizing,
+  VM_ADMIN_KEY_FLAGS,
+} from '../../src/monitoring/ha.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -214,5 +220,122 @@ describe('docker-compose.observability.ha.yml', () => {
     for (const svc of Object.values(s)) for (const p of svc.ports ?? []) assert.match(p, /^127\.0\.0\.1:/);
     // The rules the replicas load are the single-host stack's rule files.
     assert.ok(paths.alertRules.startsWith('observability/prometheus/rules/'));
+  });
+  test('VictoriaMetrics and vmalert run behind basic auth; every client of the store holds its credentials', async () => {
+    const r = await tool('docker-compose', [...files, '--profile', 'long-range', 'config'], PASSWORD);
+    assert.equal(r.code, 0, r.out);
+    type Service = {
+      entrypoint?: string[];
+      command?: string[];
+      volumes?: string[];
+      secrets?: { source: string }[];
+      healthcheck?: { test: string[] };
+    };
+    const c = parse(r.stdout) as {
+      services: Record<string, Service>;
+      secrets: Record<string, { file: string }>;
+    };
+    const { user, passwordFile } = monitoringConfig.remoteWrite.basicAuth;
+    const secret = passwordFile.replace('/run/secrets/', '');
+    assert.ok(c.secrets[secret]?.file.endsWith(`observability/secrets/${secret}`));
+    const has = (name: string) =>
+      assert.ok(
+        c.services[name]!.secrets?.some((x) => x.source === secret),
+        `${name} lacks ${secret}`,
+      );
+    for (const [name, binary] of [
+      ['victoriametrics', '/victoria-metrics-prod'],
+      ['vmalert', '/vmalert-prod'],
+    ] as const) {
+      const svc = c.services[name]!;
+      assert.deepEqual(svc.entrypoint, ['/bin/sh', '/etc/victoriametrics/auth.sh', binary]);
+      assert.ok(
+        svc.volumes?.some((v) => v.endsWith('observability/ha/victoriametrics:/etc/victoriametrics:ro')),
+      );
+      has(name);
+      // No password on a command line; auth.sh adds the user and -envflag.enable itself.
+      assert.ok(!svc.command!.some((a) => /httpAuth|envflag|basicAuth\.password=/.test(a)), name);
+      // Up, and refusing a request without the password.
+      assert.match(
+        svc.healthcheck!.test.join(' '),
+        /wget -S .*\/api\/v1\/\w+ 2>&1 \| grep -q 'HTTP\/1\.\[01\] 401'/,
+      );
+    }
+    const vmalert = c.services.vmalert!.command!;
+    for (const client of ['datasource', 'remoteWrite', 'remoteRead']) {
+      assert.ok(vmalert.includes(`-${client}.url=http://victoriametrics:8428`), client);
+      assert.ok(vmalert.includes(`-${client}.basicAuth.username=${user}`), client);
+      assert.ok(vmalert.includes(`-${client}.basicAuth.passwordFile=${passwordFile}`), client);
+    }
+    for (const name of [...Object.keys(monitoringConfig.ha.prometheusReplicas), 'grafana']) has(name);
+    for (const replica of replicas) {
+      const p = parse(await readFile(at(haPaths.prometheus(replica)), 'utf8')) as {
+        remote_write: { basic_auth?: unknown }[];
+      };
+      assert.deepEqual(p.remote_write[0]!.basic_auth, { username: user, password_file: passwordFile });
+    }
+    const ds = (
+      parse(await readFile(at(haPaths.grafanaDatasource), 'utf8')) as {
+        datasources: Record<string, unknown>[];
+      }
+    ).datasources[0]!;
+    assert.equal(ds.basicAuth, true);
+    assert.equal(ds.basicAuthUser, user);
+    assert.deepEqual(ds.secureJsonData, { basicAuthPassword: `$__file{${passwordFile}}` });
+  });
+});
+
+describe('observability/ha/victoriametrics/auth.sh', () => {
+  const GOOD = 'Abc.def~ghi+jkl/mno=pq-0123456789';
+  /** Runs auth.sh with a password file holding `content`; the "program" prints what it was given. */
+  async function auth(content: string | undefined, args: string[] = []) {
+    const file = join(dir, 'victoriametrics_password');
+    await rm(file, { force: true });
+    if (content !== undefined) await writeFile(file, content);
+    const show =
+      'printf "%s|%s|%s|%s\\n" "$httpAuth_password" "$deleteAuthKey" "$search_resetCacheAuthKey" "$metricsAuthKey"; echo "$0 $*"';
+    return tool('sh', [at(haPaths.vmAuth), 'sh', '-c', show, ...args], { VM_AUTH_PASSWORD_FILE: file });
+  }
+
+  test('hands the password over in the environment, a fresh admin key, the user and -envflag.enable on the command line', async () => {
+    const a = await auth(`${GOOD}\n`);
+    assert.equal(a.code, 0, a.out);
+    const [vars, argv] = a.stdout.trim().split('\n');
+    const [password, ...keys] = vars!.split('|');
+    assert.equal(password, GOOD);
+    assert.match(keys[0]!, /^[0-9a-f]{48}$/);
+    assert.deepEqual(new Set(keys).size, 1);
+    assert.equal(argv, `-envflag.enable -httpAuth.username=${monitoringConfig.remoteWrite.basicAuth.user}`);
+    const b = await auth(GOOD);
+    assert.notEqual(b.stdout.split('|')[1], keys[0], 'the admin key must differ per start');
+    // Every admin key flag is set (flag name with . as _).
+    const script = await readFile(at(haPaths.vmAuth), 'utf8');
+    for (const flag of VM_ADMIN_KEY_FLAGS)
+      assert.match(script, new RegExp(`^export ${flag.replaceAll('.', '_')}="\\$key"$`, 'm'));
+  });
+
+  for (const [what, content, message] of [
+    ['a missing file', undefined, /is missing or unreadable/],
+    ['an empty file', '', /at least 16 characters/],
+    ['a short password', 'short-pass-123', /at least 16 characters/],
+    ['two lines', `${GOOD}\n${GOOD}\n`, /must hold one line/],
+    ['a $ (Grafana would expand it)', `${GOOD}$HOME`, /may hold only/],
+    ['a space', `${GOOD} x`, /may hold only/],
+  ] as const) {
+    test(`refuses ${what}, without printing the content`, async () => {
+      const r = await auth(content);
+      assert.notEqual(r.code, 0);
+      assert.match(r.out, message);
+      assert.equal(r.stdout, '', 'the program must not start');
+      if (content) assert.ok(!r.out.includes(content.trim()), r.out);
+    });
+  }
+
+  test('refuses auth flags from the caller (a password there would be on the command line)', async () => {
+    for (const flag of ['-httpAuth.password=x', '--httpAuth.username=', '-envflag.prefix=X_']) {
+      const r = await auth(GOOD, [flag]);
+      assert.notEqual(r.code, 0, flag);
+      assert.match(r.out, /set by this script/);
+    }
   });
 });

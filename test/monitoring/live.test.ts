@@ -1,8 +1,12 @@
 // The generated stack, live on loopback: the service as a real process, Prometheus running the generated
 // prometheus.yml (rendered by the generated entrypoint, with remote_write to VictoriaMetrics) and the
 // generated rules, Alertmanager running the generated routing and templates, node and redis exporters,
-// and local Slack and SMTP sinks. Test overrides: scrape/evaluation intervals, rate windows and `for:`
-// (seconds instead of minutes), and the addresses of targets, sinks and secret files.
+// and local Slack and SMTP sinks. Prometheus and Alertmanager run behind basic auth with the web configs
+// the generated observability/web-config/render.sh writes from secret files (as the compose service
+// web-config does), without the lifecycle API, as docker-compose.observability.yml runs them; every
+// client (Prometheus' alerting and scrapes, Grafana's datasources, the compose health checks) uses the
+// secret files. Test overrides: scrape/evaluation intervals, rate windows and `for:` (seconds instead
+// of minutes), and the addresses of targets, sinks and secret files.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,19 +16,20 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { alertmanagerTemplates, TEMPLATE_FILE } from '../../src/monitoring/alertmanager.ts';
-import { DEMO_ENDPOINTS } from '../../src/monitoring/config.ts';
 import { createContext } from '../../src/monitoring/context.ts';
 import { panelQueries } from '../../src/monitoring/dashboards/common.ts';
 import { dashboards } from '../../src/monitoring/dashboards/index.ts';
 import { SPEC_PANELS } from '../../src/monitoring/dashboards/system.ts';
 import { paths } from '../../src/monitoring/generate.ts';
+import { type WebServer, webAuthPaths, webConfigFiles } from '../../src/monitoring/webauth.ts';
 import { DEMO_CREDENTIALS } from '../../src/service/demo.ts';
 import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { redisUrl } from '../support/env.ts';
 import { type Exporter, startNodeExporter, startRedisExporter } from '../support/exporters.ts';
 import { withFreePort } from '../support/ports.ts';
-import { type ManagedProcess, makeTempDir, spawnProcess } from '../support/processes.ts';
+import { type ManagedProcess, makeTempDir, removeTempDir, spawnProcess } from '../support/processes.ts';
 import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
+import { fastRules as shortenedRules } from '../support/rules.ts';
 import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '../support/sinks.ts';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria.ts';
 import { waitFor } from '../support/wait.ts';
@@ -38,25 +43,9 @@ const WINDOW = '5s';
 const FOR = '1s';
 
 type Yaml = Record<string, unknown>;
-type RuleFile = { groups: { name: string; rules: (Yaml & { expr: string; for?: string })[] }[] };
 
-/**
- * The generated rule file with windows and `for:` shortened for a run measured in seconds. The
- * generated rules ignore the demo routes (nobody may page through them in production); here they are
- * let back in, because the demo slow route is how this test makes the API slow.
- */
-async function fastRules(path: string): Promise<string> {
-  const file = parse(await read(path)) as RuleFile;
-  const ignored = `endpoint!~"${['unmatched', ...DEMO_ENDPOINTS].join('|')}"`;
-  for (const group of file.groups) {
-    for (const rule of group.rules) {
-      rule.expr = rule.expr.replaceAll(ignored, 'endpoint!="unmatched"');
-      rule.expr = rule.expr.replace(/\[\d+m\]/g, `[${WINDOW}]`);
-      if (rule.for !== undefined) rule.for = FOR;
-    }
-  }
-  return stringify(file);
-}
+/** The generated rules shortened; the demo slow route is let back in: it is how this test makes the API slow. */
+const fastRules = (path: string) => shortenedRules(path, { window: WINDOW, for: FOR, demoRoutes: true });
 
 let service: ManagedProcess;
 let servicePort: number;
@@ -68,6 +57,16 @@ let vm: VictoriaMetrics;
 let nodeExporter: Exporter;
 let redisExporter: Exporter;
 let promStartedAt: number;
+/** The secret files (as under /run/secrets) and the folder render.sh wrote the web configs to. */
+let secretsDir: string;
+let webConfigDir: string;
+const webPassword: Record<WebServer, string> = {
+  prometheus: randomBytes(24).toString('hex'),
+  alertmanager: randomBytes(24).toString('hex'),
+};
+const webAuth = createContext().config.webAuth;
+/** A path under /run/secrets as this test lays the secret files out. */
+const secretPath = (path: string) => path.replace(/^\/run\/secrets\//, `${secretsDir}/`);
 
 async function hit(path: string): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${servicePort}${path}`, {
@@ -105,6 +104,14 @@ before(async () => {
     startNodeExporter(),
     startRedisExporter(redisUrl()),
   ]);
+  // The web configs, as the compose service web-config writes them: render.sh over the secret files.
+  secretsDir = await makeTempDir('live-secrets');
+  webConfigDir = join(secretsDir, 'web-config');
+  for (const server of ['prometheus', 'alertmanager'] as const)
+    await writeFile(secretPath(webAuth[server].passwordFile), `${webPassword[server]}\n`, { mode: 0o600 });
+  await run('sh', [join(ROOT, webAuthPaths.render)], {
+    env: { PATH: process.env.PATH, WEB_CONFIG_SECRETS: secretsDir, WEB_CONFIG_DIR: webConfigDir },
+  });
   const dataDir = await makeTempDir('live-service');
   service = await withFreePort(async (port) => {
     servicePort = port;
@@ -133,6 +140,11 @@ before(async () => {
     receivers: { slack_configs?: Yaml[] }[];
   };
   am = await startAlertmanager({
+    basicAuth: {
+      user: webAuth.alertmanager.user,
+      password: webPassword.alertmanager,
+      webConfigFile: join(webConfigDir, webConfigFiles.server('alertmanager')),
+    },
     templates: {
       [TEMPLATE_FILE]: alertmanagerTemplates(),
       slack_webhook_url: slack.url,
@@ -158,7 +170,8 @@ before(async () => {
       PROMETHEUS_REMOTE_WRITE_URL: vm.writeUrl,
     },
   });
-  const promYaml = parse(rendered) as Yaml & {
+  // Every basic_auth password_file (and the other secrets) points at this test's secret files.
+  const promYaml = parse(rendered.replaceAll('/run/secrets/', `${secretsDir}/`)) as Yaml & {
     global: Yaml;
     alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
     scrape_configs: (Yaml & {
@@ -180,6 +193,12 @@ before(async () => {
     fastRules(paths.alertRules),
   ]);
   prom = await startPrometheus({
+    basicAuth: {
+      user: webAuth.prometheus.user,
+      password: webPassword.prometheus,
+      webConfigFile: join(webConfigDir, webConfigFiles.server('prometheus')),
+    },
+    lifecycle: false,
     ruleFiles: { 'recording.yml': recording, 'alerts.yml': alerts },
     files: { metrics_token: TOKEN },
     configYaml: ({ dir, port }) => {
@@ -191,6 +210,7 @@ before(async () => {
       promYaml.rule_files = [join(dir, 'recording.yml'), join(dir, 'alerts.yml')];
       promYaml.alerting.alertmanagers[0]!.static_configs[0]!.targets = [`127.0.0.1:${am.port}`];
       targets[ctx.config.jobs.prometheus] = `127.0.0.1:${port}`;
+      targets[ctx.config.jobs.alertmanager] = `127.0.0.1:${am.port}`;
       promYaml.scrape_configs = promYaml.scrape_configs
         .filter((s) => targets[s.job_name] !== undefined)
         .map((s) => ({
@@ -210,6 +230,7 @@ after(async () => {
   await Promise.allSettled([
     prom?.stop(),
     am?.stop(),
+    secretsDir ? removeTempDir(secretsDir) : undefined,
     vm?.stop(),
     service?.stop(),
     nodeExporter?.stop(),
@@ -223,16 +244,22 @@ const isFor = (alert: string, status: 'FIRING' | 'RESOLVED') => (text: string) =
   text.includes(alert) && text.includes(`[${status}`);
 
 describe('the alert chain, live', { timeout: 180_000 }, () => {
-  test('every target is scraped, the service with its bearer token', async () => {
+  test('every target is scraped: the service with its bearer token, Prometheus and Alertmanager with basic auth', async () => {
     const targets = await prom.waitFor(
       async () => {
         const t = await prom.targets();
-        return t.length === 4 && t.every((x) => x.health === 'up') ? t : undefined;
+        return t.length === 5 && t.every((x) => x.health === 'up') ? t : undefined;
       },
       30_000,
-      'all four targets up',
+      'all five targets up',
     );
-    assert.deepEqual(targets.map((t) => t.labels.job).sort(), ['askproai', 'node', 'prometheus', 'redis']);
+    assert.deepEqual(targets.map((t) => t.labels.job).sort(), [
+      'alertmanager',
+      'askproai',
+      'node',
+      'prometheus',
+      'redis',
+    ]);
   });
 
   test('slow requests fire the API latency alert: Slack and e-mail name it, then it resolves', async () => {
@@ -377,10 +404,151 @@ describe('the alert chain, live', { timeout: 180_000 }, () => {
   });
 });
 
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
+
+async function status(url: string, method: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+interface ComposeHealthcheck {
+  test: string[];
+}
+
+describe("the stack's own access control, live", { timeout: 120_000 }, () => {
+  test('Prometheus and Alertmanager refuse every request without the credentials; no lifecycle API', async () => {
+    const wrong = basic('admin', 'not-the-password-0123456789');
+    const requests: [base: string, path: string, method: string][] = [
+      [prom.url, '/api/v1/query?query=up', 'GET'],
+      [prom.url, '/api/v1/targets', 'GET'],
+      [prom.url, '/graph', 'GET'],
+      [prom.url, '/metrics', 'GET'],
+      [prom.url, '/-/ready', 'GET'],
+      [prom.url, '/-/reload', 'POST'],
+      [prom.url, '/-/quit', 'POST'],
+      [prom.url, '/api/v1/admin/tsdb/snapshot', 'POST'],
+      [am.url, '/api/v2/alerts', 'GET'],
+      [am.url, '/api/v2/silences', 'POST'],
+      [am.url, '/metrics', 'GET'],
+      [am.url, '/-/reload', 'POST'],
+    ];
+    for (const [base, path, method] of requests) {
+      for (const headers of [{}, wrong])
+        assert.equal(await status(`${base}${path}`, method, headers), 401, `${method} ${path}`);
+    }
+    // With the credentials the lifecycle and admin endpoints are still refused: they are off.
+    for (const path of ['/-/reload', '/-/quit'])
+      assert.equal(await status(`${prom.url}${path}`, 'POST', prom.authHeaders), 403, path);
+    const snapshot = await status(`${prom.url}/api/v1/admin/tsdb/snapshot`, 'POST', prom.authHeaders);
+    assert.ok(snapshot >= 400 && snapshot !== 401, `admin API answered ${snapshot}`);
+    assert.equal(await status(`${prom.url}/-/ready`, 'GET', prom.authHeaders), 200);
+    // The web configs hold the bcrypt hash, never the password, and promtool accepts them.
+    for (const server of ['prometheus', 'alertmanager'] as const) {
+      const file = join(webConfigDir, webConfigFiles.server(server));
+      const text = await readFile(file, 'utf8');
+      assert.match(text, new RegExp(`${webAuth[server].user}: "\\$2[aby]\\$${webAuth.bcryptCost}\\$`));
+      assert.ok(!text.includes(webPassword[server]));
+      await run('promtool', ['check', 'web-config', file]);
+    }
+  });
+
+  test("Prometheus' alerts reach Alertmanager through its basic auth", async () => {
+    // Alertmanager accepts alerts only with the credentials: an alert Prometheus fires reached it.
+    const delivered = await waitFor(
+      async () => {
+        const firing = new Set(
+          (await prom.alerts()).filter((a) => a.state === 'firing').map((a) => a.labels.alertname),
+        );
+        return (await am.alerts()).find((a) => firing.has(a.labels.alertname));
+      },
+      { timeoutMs: 30_000, what: 'a firing alert of Prometheus in Alertmanager' },
+    );
+    assert.ok(delivered.labels.alertname);
+    // Prometheus counts no failed notification.
+    const [errors] = await prom.query('sum(prometheus_notifications_errors_total)');
+    assert.equal(errors?.value[1], '0');
+  });
+
+  test("Grafana's datasources carry the user and a reference to the secret file, never a password", async () => {
+    const file = await read(paths.grafanaDatasources);
+    const { datasources } = parse(file) as {
+      datasources: {
+        name: string;
+        url: string;
+        basicAuth?: boolean;
+        basicAuthUser?: string;
+        secureJsonData?: { basicAuthPassword?: string };
+      }[];
+    };
+    const compose = parse(await read('docker-compose.observability.yml')) as {
+      services: Record<string, { secrets?: string[] }>;
+    };
+    const probe: Record<WebServer, string> = {
+      prometheus: `${prom.url}/api/v1/query?query=up`,
+      alertmanager: `${am.url}/api/v2/status`,
+    };
+    for (const [name, server] of [
+      ['Prometheus', 'prometheus'],
+      ['Alertmanager', 'alertmanager'],
+    ] as const) {
+      const ds = datasources.find((d) => d.name === name)!;
+      assert.equal(ds.basicAuth, true, name);
+      assert.equal(ds.basicAuthUser, webAuth[server].user);
+      const ref = ds.secureJsonData?.basicAuthPassword ?? '';
+      assert.equal(ref, `$__file{${webAuth[server].passwordFile}}`);
+      const secret = webAuth[server].passwordFile.replace('/run/secrets/', '');
+      assert.ok(compose.services.grafana!.secrets?.includes(secret), `grafana lacks secret ${secret}`);
+      // What Grafana sends once it has read the file (trimmed, as $__file{} does) gets in.
+      const password = (await readFile(secretPath(webAuth[server].passwordFile), 'utf8')).trim();
+      assert.equal(await status(probe[server], 'GET', basic(ds.basicAuthUser!, password)), 200, name);
+      assert.ok(!file.includes(webPassword[server]));
+    }
+  });
+
+  test('the compose health checks pass against the servers, as the images run them', async () => {
+    const compose = parse(await read('docker-compose.observability.yml')) as {
+      services: Record<string, { healthcheck: ComposeHealthcheck }>;
+    };
+    // Prometheus: a shell command of the busybox image (wget, grep); here busybox's own applets.
+    const [kind, command] = compose.services.prometheus!.healthcheck.test;
+    assert.equal(kind, 'CMD-SHELL');
+    const bin = join(secretsDir, 'bin');
+    await run('mkdir', ['-p', bin]);
+    for (const applet of ['wget', 'grep']) await run('ln', ['-sf', '/usr/bin/busybox', join(bin, applet)]);
+    const promCheck = command!.replace('localhost:9090', `127.0.0.1:${prom.port}`);
+    await run('/usr/bin/busybox', ['sh', '-c', promCheck], { env: { PATH: bin } });
+    // ... and it fails against a server that answers without credentials (VictoriaMetrics here).
+    await assert.rejects(
+      run(
+        '/usr/bin/busybox',
+        ['sh', '-c', command!.replace('http://localhost:9090/-/ready', `${vm.url}/health`)],
+        {
+          env: { PATH: bin },
+        },
+      ),
+    );
+    // Alertmanager: amtool with the client configuration render.sh wrote (it names the secret file).
+    const [, ...args] = compose.services.alertmanager!.healthcheck.test;
+    const local = args.map((a) =>
+      a
+        .replace('/bin/amtool', 'amtool')
+        .replace(webAuth.dir, webConfigDir)
+        .replace('localhost:9093', `127.0.0.1:${am.port}`),
+    );
+    await run(local[0]!, local.slice(1));
+    const client = await readFile(join(webConfigDir, webConfigFiles.client('alertmanager')), 'utf8');
+    assert.match(client, new RegExp(`password_file: "${secretsDir}/alertmanager_web_password"`));
+  });
+});
+
 /** Grafana's variables as the live test fills them in. */
 function substitute(expr: string): string {
   return expr
     .replaceAll('$__rate_interval', '10s')
+    .replaceAll('$__interval', '1m')
     .replaceAll('$__range', '5m')
     .replaceAll('$instance', '.*')
     .replaceAll('$tenant', '.*');

@@ -3,21 +3,29 @@
 // them; VictoriaMetrics is stopped for more than a minute while the replicas keep scraping and started
 // again on the same port and data path; the outage's samples arrive (no gap, counted with count_over_time),
 // and PrometheusRemoteWriteBehind fires and resolves. Then vmalert evaluates the generated rule files
-// against VictoriaMetrics.
+// against VictoriaMetrics. Both run as the HA compose file runs them (auth.sh, generated flags): nothing
+// without the store's password, admin endpoints not even with it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { catalog } from '../../src/metrics/catalog.ts';
-import { REMOTE_NAME } from '../../src/monitoring/ha.ts';
+import { haPaths, REMOTE_NAME, vmalertArgs } from '../../src/monitoring/ha.ts';
 import { fetchJson } from '../support/http.ts';
 import { withFreePort } from '../support/ports.ts';
 import { makeTempDir, removeTempDir, spawnProcess } from '../support/processes.ts';
 import type { SlackMessage } from '../support/sinks.ts';
 import { sleep, waitFor } from '../support/wait.ts';
-import { type HaStack, startHaStack, startVictoria, testConfig, type Victoria } from './ha-stack.ts';
+import {
+  type HaStack,
+  startHaStack,
+  startVictoria,
+  testConfig,
+  type Victoria,
+  VM_PASSWORD,
+} from './ha-stack.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,7 +41,7 @@ let stack: HaStack;
 let vm: Victoria;
 
 before(async () => {
-  vm = await startVictoria(['-dedup.minScrapeInterval=1s']);
+  vm = await startVictoria(config);
   stack = await startHaStack({ config, services: 1, remoteWriteUrl: vm.writeUrl });
   // Some traffic, so the request metrics have series.
   const app = `http://127.0.0.1:${stack.services[0]!.port}`;
@@ -47,6 +55,26 @@ after(async () => {
 });
 
 const title = (m: SlackMessage) => m.body.attachments?.[0]?.title ?? '';
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
+/** Status of a request (body read and dropped). */
+async function status(url: string, init: RequestInit = {}): Promise<number> {
+  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  await r.arrayBuffer();
+  return r.status;
+}
+/** Endpoints that want a key on top of the password: deleting, snapshots, merges, cache, self-metrics, flags. */
+const ADMIN_PATHS = [
+  '/api/v1/admin/tsdb/delete_series?match[]=NAME',
+  '/snapshot/create',
+  '/internal/force_merge',
+  '/internal/resetRollupResultCache',
+  '/config',
+  '/metrics',
+  '/flags',
+  '/debug/pprof/',
+];
 const now = () => Math.floor(Date.now() / 1000);
 
 /** The seed's metrics (the spec's names) that have series in a replica. */
@@ -70,6 +98,49 @@ async function seedMetrics(): Promise<string[]> {
 }
 
 describe('remote write to VictoriaMetrics, live', { timeout: 420_000 }, () => {
+  test('VictoriaMetrics answers only with the password; its admin endpoints not even with it', async () => {
+    const name = stack.ctx.n.of(catalog.processResidentMemory);
+    // The replicas' remote write gets in with the credentials from their secret file.
+    await waitFor(async () => (await vm.query(name)).length > 0, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: `${name} in VictoriaMetrics`,
+    });
+    const user = config.remoteWrite.basicAuth.user;
+    const forged = 'forged_series_total';
+    const requests: [string, RequestInit][] = [
+      [`/api/v1/query?query=${name}`, {}],
+      [`/api/v1/export?match[]=${name}`, {}],
+      ['/api/v1/labels', {}],
+      ['/', {}],
+      ['/api/v1/import/prometheus', { method: 'POST', body: `${forged} 1\n` }],
+      ['/api/v1/write', { method: 'POST', body: 'x' }],
+      ['/-/reload', {}],
+      ...ADMIN_PATHS.map((p): [string, RequestInit] => [p.replace('NAME', name), {}]),
+    ];
+    for (const [path, init] of requests)
+      for (const headers of [{}, basic(user, 'a-wrong-password-0123456789'), basic('root', VM_PASSWORD)])
+        assert.equal(
+          await status(`${vm.url}${path}`, { ...init, headers }),
+          401,
+          `${path} without the password`,
+        );
+    // With it: reads, and the admin endpoints refuse (their random key was given to no one).
+    assert.equal(await status(`${vm.url}/api/v1/labels`, { headers: vm.headers }), 200);
+    for (const path of ADMIN_PATHS) {
+      const code = await status(`${vm.url}${path.replace('NAME', name)}`, { headers: vm.headers });
+      assert.ok(code >= 400 && code < 500, `${path} with the password: ${code}`);
+    }
+    // Nothing was deleted, nothing forged was stored.
+    await status(`${vm.url}/internal/force_flush`, { headers: vm.headers });
+    assert.ok((await vm.query(name)).length > 0, `${name} was deleted`);
+    assert.deepEqual(await vm.query(forged), []);
+    // The password is in no command line (every local process can read /proc/PID/cmdline).
+    const cmdline = await readFile(`/proc/${vm.pid()}/cmdline`, 'utf8');
+    assert.ok(cmdline.includes(`-httpAuth.username=${user}`), cmdline);
+    assert.ok(!cmdline.includes(VM_PASSWORD));
+  });
+
   test('both replicas write one deduplicated copy, without the replica label and the debug series', async () => {
     const name = stack.ctx.n.of(catalog.processResidentMemory);
     await waitFor(async () => (await vm.query(name)).length > 0, {
@@ -173,19 +244,36 @@ describe('remote write to VictoriaMetrics, live', { timeout: 420_000 }, () => {
       await assert.rejects(run('vmalert', ['-dryRun', `-rule=${join(dir, 'broken.yml')}`]));
 
       const am = `http://127.0.0.1:${stack.ams[0]!.port}`;
+      // The generated flags with the loopback addresses and the secret files of this run.
+      const secrets = {
+        [config.remoteWrite.basicAuth.passwordFile]: vm.passwordFile,
+        [config.webAuth.alertmanager.passwordFile]: stack.secretPath(
+          config.webAuth.alertmanager.passwordFile,
+        ),
+      };
       const proc = await withFreePort((port) =>
         spawnProcess(
-          'vmalert',
+          'sh',
           [
-            `-rule=${rules}`,
-            `-datasource.url=${vm.url}`,
-            `-remoteWrite.url=${vm.url}`,
-            `-notifier.url=${am}`,
-            '-evaluationInterval=1s',
-            `-httpListenAddr=127.0.0.1:${port}`,
+            join(ROOT, haPaths.vmAuth),
+            'vmalert',
+            ...vmalertArgs(stack.ctx, {
+              rules: [rules],
+              storeUrl: vm.url,
+              alertmanagerUrls: [am],
+              listen: `127.0.0.1:${port}`,
+            }).map((a) => a.replace(/=(\/run\/secrets\/\w+)$/, (_, f: string) => `=${secrets[f] ?? f}`)),
+            // Tells vmalert's recorded series from the replicas' in the store.
+            '-external.label=evaluator=vmalert',
             '-loggerLevel=WARN',
           ],
-          { name: 'vmalert', cwd: dir, readyUrl: `http://127.0.0.1:${port}/health`, timeoutMs: 30_000 },
+          {
+            name: 'vmalert',
+            cwd: dir,
+            env: { VM_AUTH_PASSWORD_FILE: vm.passwordFile },
+            readyUrl: `http://127.0.0.1:${port}/health`,
+            timeoutMs: 30_000,
+          },
         ).then((p) => ({ p, port })),
       );
       try {
@@ -200,6 +288,7 @@ describe('remote write to VictoriaMetrics, live', { timeout: 420_000 }, () => {
           async () => {
             const r = await fetchJson<{ data: { groups: { name: string; rules: VmRule[] }[] } }>(
               `http://127.0.0.1:${proc.port}/api/v1/rules`,
+              { headers: vm.headers },
             );
             const all = r.data.groups.flatMap((g) => g.rules);
             return all.length > 0 && all.every((x) => !x.lastEvaluation.startsWith('0001'))
@@ -222,6 +311,20 @@ describe('remote write to VictoriaMetrics, live', { timeout: 420_000 }, () => {
           .flatMap((g) => g.rules)
           .find((r) => r.name === 'job:askproai_http_requests_total:rate5m');
         assert.ok((rate?.lastSamples ?? 0) > 0, JSON.stringify(rate));
+        // ... and went back into it through the store's basic auth.
+        await waitFor(async () => (await vm.query(`${rate!.name}{evaluator="vmalert"}`)).length > 0, {
+          timeoutMs: 30_000,
+          intervalMs: 500,
+          what: "vmalert's recorded series in VictoriaMetrics",
+        });
+        // vmalert's own API: only with the password; /metrics, /flags and pprof not even with it.
+        const vmalertUrl = `http://127.0.0.1:${proc.port}`;
+        for (const path of ['/api/v1/rules', '/api/v1/alerts', '/-/reload', '/'])
+          assert.equal(await status(`${vmalertUrl}${path}`), 401, path);
+        for (const path of ['/metrics', '/flags', '/debug/pprof/'])
+          assert.equal(await status(`${vmalertUrl}${path}`, { headers: vm.headers }), 401, path);
+        const cmdline = await readFile(`/proc/${proc.p.pid}/cmdline`, 'utf8');
+        assert.ok(!cmdline.includes(VM_PASSWORD));
       } finally {
         await proc.p.stop();
       }

@@ -27,6 +27,7 @@ test('every SLO spec converts and counts what its matchers select', () => {
   http.route('/api/bookings/:id')!.record('GET', 500, 0.7);
   for (let i = 0; i < 5; i++) http.route('/api/fail')!.record('GET', 500, 0.01); // demo: not counted
   http.unmatched().record('GET', 404, 0.001); // scanners: not counted
+  http.route('/api/webhooks/retell')!.record('POST', 401, 30); // a client's slow upload: not counted
   collector.recordWebhook('retell', 'call_ended', 'processed', 0.1);
   collector.recordWebhook('retell', 'call_ended', 'rejected', 0.1);
   collector.recordWebhook('calcom', 'BOOKING_CREATED', 'failed', 0.1);
@@ -38,8 +39,9 @@ test('every SLO spec converts and counts what its matchers select', () => {
   );
   assert.deepEqual([byName['api-availability']!.good, byName['api-availability']!.total], [8, 10]);
   assert.deepEqual([byName['api-latency']!.good, byName['api-latency']!.total], [8, 10]);
-  // processed + duplicate are good, rejected + failed bad, unknown_tenant neither.
-  assert.deepEqual([byName['webhook-success']!.good, byName['webhook-success']!.total], [2, 4]);
+  // processed + duplicate are good, failed bad; rejected (unsigned: anyone's to send) and unknown_tenant
+  // are no events.
+  assert.deepEqual([byName['webhook-success']!.good, byName['webhook-success']!.total], [2, 3]);
   assert.deepEqual([byName['booking-pipeline']!.good, byName['booking-pipeline']!.total], [1, 2]);
   assert.ok(Math.abs(byName['api-availability']!.burnRate! - 0.2 / (1 - 0.999)) < 1e-9);
 });

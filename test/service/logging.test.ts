@@ -1,8 +1,13 @@
 // Logs: the scrubber removes phone numbers, e-mails and secrets from keys and free text; request logs
-// carry request, trace and tenant ids; the Loki destination pushes batches the Loki push API accepts.
+// carry request, trace and tenant ids; the Loki destination pushes batches the Loki push API accepts;
+// LOG_FILE gets the same lines, and the shipped Promtail config labels them as the push does.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
+import { parse } from 'yaml';
 import { createMetrics } from '../../src/metrics/setup.ts';
 import { buildService } from '../../src/service/app.ts';
 import { openDatabase } from '../../src/service/db/connect.ts';
@@ -13,6 +18,7 @@ import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { createScrubber } from '../../src/service/redact.ts';
 import { retellEvent, signedRetell } from '../../src/service/webhooks/samples.ts';
 import { startLokiSink } from '../support/sinks.ts';
+import { waitFor } from '../support/wait.ts';
 import { testConfig } from './helpers.ts';
 
 function capture() {
@@ -160,5 +166,123 @@ describe('Loki push', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+interface PromtailConfig {
+  scrape_configs: {
+    static_configs: { labels: Record<string, string> }[];
+    pipeline_stages: Record<string, unknown>[];
+  }[];
+}
+
+/**
+ * The stream labels Promtail attaches to one line of a tailed file, by the stages of the shipped config
+ * (json, template, labels, labeldrop; timestamp sets no label). Promtail adds `filename` to every line of
+ * a file target; labels starting with `__` are internal and never sent.
+ */
+function promtailLabels(config: PromtailConfig, file: string, line: string): Record<string, string> {
+  const [scrape] = config.scrape_configs;
+  const labels: Record<string, string> = { filename: file };
+  for (const [k, v] of Object.entries(scrape!.static_configs[0]!.labels))
+    if (!k.startsWith('__')) labels[k] = v;
+  const extracted: Record<string, string> = {};
+  const record = JSON.parse(line) as Record<string, unknown>;
+  for (const stage of scrape!.pipeline_stages) {
+    const [kind, spec] = Object.entries(stage)[0]!;
+    if (kind === 'json') {
+      for (const [name, path] of Object.entries(
+        (spec as { expressions: Record<string, string> }).expressions,
+      ))
+        if (record[path] !== undefined) extracted[name] = String(record[path]);
+    } else if (kind === 'template') {
+      const { source, template } = spec as { source: string; template: string };
+      const mapped = new Map(
+        [...template.matchAll(/eq \.Value "([^"]*)" \}\}([^{]*)/g)].map((m) => [m[1]!, m[2]!]),
+      );
+      assert.match(template, /\{\{ else \}\}\{\{ \.Value \}\}\{\{ end \}\}$/, 'unknown values pass through');
+      if (extracted[source] !== undefined)
+        extracted[source] = mapped.get(extracted[source]) ?? extracted[source];
+    } else if (kind === 'labels') {
+      for (const [name, from] of Object.entries(spec as Record<string, string>)) {
+        const value = extracted[from || name];
+        if (value !== undefined) labels[name] = value;
+      }
+    } else if (kind === 'labeldrop') {
+      for (const name of spec as string[]) delete labels[name];
+    } else {
+      assert.equal(kind, 'timestamp', `stage ${kind} is not understood by this test`);
+    }
+  }
+  return labels;
+}
+
+describe('LOG_FILE and Promtail', () => {
+  test('the service appends its scrubbed lines to LOG_FILE; Promtail labels them as the push does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'askproai-logfile-'));
+    const loki = await startLokiSink();
+    try {
+      // The folder is created when missing.
+      const file = join(dir, 'storage', 'logs', 'askproai.log');
+      const config = testConfig({ LOG_LEVEL: 'info', LOKI_URL: loki.url, LOG_FILE: file });
+      const out = capture();
+      const log = createServiceLogger(config, { destination: out.stream, lokiIntervalMs: 50 });
+      log.logger.info({ tenant: 'cmp_demo', email: 'x@y.de' }, 'booking created for erika@example.com');
+      log.logger.error({ errorType: 'webhook_failed' }, 'webhook failed');
+      await log.close();
+      const lines = await waitFor(
+        async () => {
+          const text = await readFile(file, 'utf8').catch(() => '');
+          const l = text.split('\n').filter(Boolean);
+          return l.length === 2 && l;
+        },
+        { what: 'two lines in LOG_FILE' },
+      );
+      assert.deepEqual(lines, out.lines, 'the file holds exactly the stdout lines');
+      assert.doesNotMatch(lines.join('\n'), /erika@example\.com|x@y\.de/);
+
+      const promtail = parse(
+        await readFile(join(ROOT, 'observability/promtail/promtail.yml'), 'utf8'),
+      ) as PromtailConfig;
+      // The compose file mounts ASKPROAI_LOG_DIR at the folder Promtail reads; the file name matches it.
+      const path = promtail.scrape_configs[0]!.static_configs[0]!.labels.__path__!;
+      assert.equal(path, '/var/log/askproai/*.log');
+      assert.match(basename(file), /^[^/]*\.log$/);
+      const pushed = loki.lines();
+      assert.equal(pushed.length, 2);
+      for (const line of lines) {
+        const twin = pushed.find((p) => p.line === line);
+        assert.ok(twin, `not pushed: ${line}`);
+        assert.deepEqual(promtailLabels(promtail, `/var/log/askproai/${basename(file)}`, line), twin.labels);
+      }
+    } finally {
+      await loki.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('every LogQL stream selector in the docs selects labels the stored streams carry', async () => {
+    const known: Record<string, RegExp> = {
+      job: /^askproai$/,
+      service: /^askproai$/,
+      env: /^(production|development|test)$/,
+      level: /^(trace|debug|info|warn|error|fatal)$/,
+    };
+    let seen = 0;
+    for (const doc of ['docs/runbooks.md', 'docs/monitoring.md', 'docs/service.md', 'README.md']) {
+      const text = await readFile(join(ROOT, doc), 'utf8');
+      // Inline (`{job="askproai"} | json`) and on their own line in code blocks.
+      for (const m of text.matchAll(/(?:`|^)(\{[a-z_]+=~?"[^`}\n]*\})(?=[ `]|$)/gm)) {
+        seen++;
+        for (const matcher of m[1]!.slice(1, -1).split(/,\s*/)) {
+          const [, name, value] = /^([a-z_]+)=~?"([^"]*)"$/.exec(matcher) ?? [];
+          assert.ok(name && name in known, `${doc}: ${m[1]} selects on ${matcher}, which no stream carries`);
+          assert.match(value!, known[name]!, `${doc}: ${m[1]}`);
+        }
+      }
+    }
+    assert.ok(seen >= 5, `only ${seen} LogQL selectors found`);
   });
 });

@@ -35,6 +35,31 @@ function postCalcom(s: RunningService, body: unknown) {
   });
 }
 
+/** Delivers a signed `call_ended` whose processing fails, and waits until the job has failed for good. */
+async function deliverUntilFailed(s: RunningService): Promise<string> {
+  const signed = signedRetell(retellEvent('call_ended'), DEMO_SECRETS.retellApiKey);
+  const res = await s.app.inject({
+    method: 'POST',
+    url: '/api/webhooks/retell',
+    headers: signed.headers,
+    payload: signed.body,
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  return waitFor(
+    async () => {
+      const t = await scrape(s.app);
+      return (
+        metric(t, 'askproai_webhooks_total', {
+          provider: 'retell',
+          event: 'call_ended',
+          status: 'failed',
+        }) === 1 && t
+      );
+    },
+    { what: 'the job to fail for good', timeoutMs: 15_000 },
+  );
+}
+
 describe('BullMQ webhook queue', () => {
   const services: RunningService[] = [];
   after(async () => {
@@ -97,27 +122,7 @@ describe('BullMQ webhook queue', () => {
     const s = await start(redisUrl());
     services.push(s);
     await sql`ALTER TABLE calls RENAME TO calls_away`.execute(s.database.db);
-    const signed = signedRetell(retellEvent('call_ended'), DEMO_SECRETS.retellApiKey);
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/webhooks/retell',
-      headers: signed.headers,
-      payload: signed.body,
-    });
-    assert.equal(res.statusCode, 202, res.body);
-    const text = await waitFor(
-      async () => {
-        const t = await scrape(s.app);
-        return (
-          metric(t, 'askproai_webhooks_total', {
-            provider: 'retell',
-            event: 'call_ended',
-            status: 'failed',
-          }) === 1 && t
-        );
-      },
-      { what: 'the job to fail for good', timeoutMs: 15_000 },
-    );
+    const text = await deliverUntilFailed(s);
     assert.equal(
       metric(text, 'askproai_queue_jobs_processed_total', { queue: 'webhooks', status: 'failed' }),
       3,
@@ -141,27 +146,7 @@ describe('BullMQ webhook queue', () => {
     await sql`CREATE TRIGGER keep_claims BEFORE DELETE ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'release refused'); END`.execute(
       s.database.db,
     );
-    const signed = signedRetell(retellEvent('call_ended'), DEMO_SECRETS.retellApiKey);
-    const res = await s.app.inject({
-      method: 'POST',
-      url: '/api/webhooks/retell',
-      headers: signed.headers,
-      payload: signed.body,
-    });
-    assert.equal(res.statusCode, 202, res.body);
-    const text = await waitFor(
-      async () => {
-        const t = await scrape(s.app);
-        return (
-          metric(t, 'askproai_webhooks_total', {
-            provider: 'retell',
-            event: 'call_ended',
-            status: 'failed',
-          }) === 1 && t
-        );
-      },
-      { what: 'the job to fail for good', timeoutMs: 15_000 },
-    );
+    const text = await deliverUntilFailed(s);
     assert.equal(
       metric(text, 'askproai_errors_total', { type: 'webhook_claim_release_failed', severity: 'critical' }),
       1,

@@ -4,6 +4,7 @@
 // refuses to start without the webhook secrets.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -197,4 +198,44 @@ test('production refuses to start without the webhook secrets, naming the variab
   assert.equal(demo.code, 1);
   assert.match(demo.stderr, /CALCOM_WEBHOOK_SECRET: is the public demo secret/);
   assert.doesNotMatch(demo.stderr, new RegExp(token));
+});
+
+test('a generated development token is written to a file only the owner can read, never printed', async () => {
+  const dir = await makeTempDir('serve-token');
+  let base = '';
+  const p = await withFreePort((port) => {
+    base = `http://127.0.0.1:${port}`;
+    return spawnProcess(process.execPath, [BIN, 'serve'], {
+      name: 'askproai serve (generated token)',
+      cwd: dir,
+      env: {
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        METRICS_AUTH_TOKEN: '',
+        METRICS_AUTH_TOKEN_FILE: '',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        MONITORING_ENABLED: 'false',
+        SENTRY_DSN: '',
+        LOKI_URL: '',
+      },
+      readyUrl: `${base}/api/health`,
+      timeoutMs: 90_000,
+      tempDirs: [dir],
+    });
+  });
+  try {
+    const file = join(dir, 'data', 'metrics-token');
+    assert.match(p.output(), /generated one for this run in data\/metrics-token \(mode 600\)/);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const token = readFileSync(file, 'utf8').trim();
+    assert.match(token, /^[0-9a-f]{48}$/);
+    assert.doesNotMatch(p.output(), new RegExp(token), 'the token is not in the output');
+    const res = await fetch(`${base}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  } finally {
+    await p.stop();
+  }
 });

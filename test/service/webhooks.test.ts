@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { SEVERITIES } from '../../src/metrics/catalog.ts';
 import { createMetrics } from '../../src/metrics/setup.ts';
 import { buildService, type Service } from '../../src/service/app.ts';
 import { openDatabase } from '../../src/service/db/connect.ts';
 import { DEMO_COMPANY, DEMO_SECRETS } from '../../src/service/demo.ts';
+import { ERROR_TYPES } from '../../src/service/errors.ts';
 import { metricsOptions } from '../../src/service/metrics-options.ts';
+import { WEBHOOK_BODY_LIMIT } from '../../src/service/routes/webhooks.ts';
 import { deriveCallStatus } from '../../src/service/webhooks/retell.ts';
 import {
   calcomEvent,
@@ -65,6 +68,19 @@ describe('Retell webhooks', () => {
   after(async () => {
     await s.app.close();
     await s.database.close();
+  });
+
+  test('a new service exposes every error type x severity at 0, so the first error is an increase', async () => {
+    const fresh = await newService();
+    try {
+      const errors = series(await scrape(fresh.app), 'askproai_errors_total');
+      const sets = errors.map((e) => `${e.labels.type}/${e.labels.severity}`).sort();
+      assert.deepEqual(sets, ERROR_TYPES.flatMap((t) => SEVERITIES.map((v) => `${t}/${v}`)).sort());
+      assert.ok(errors.every((e) => e.value === 0));
+    } finally {
+      await fresh.app.close();
+      await fresh.database.close();
+    }
   });
 
   test('a call is stored when it starts and counted once, when it ends', async () => {
@@ -239,6 +255,23 @@ describe('Retell webhooks', () => {
       (await s.database.db.selectFrom('webhook_deliveries').select('id').execute()).length,
       deliveriesBefore,
     );
+  });
+
+  test('a body too large to check is a 413 counted as rejected, never as an invalid signed delivery', async () => {
+    const before = await scrape(s.app);
+    const big = signedRetell(`{"x":"${'a'.repeat(WEBHOOK_BODY_LIMIT)}"}`, KEY);
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/retell',
+      headers: big.headers,
+      payload: big.body,
+    });
+    assert.equal(res.statusCode, 413);
+    const text = await scrape(s.app);
+    const delta = (status: string) =>
+      webhooks(text, 'retell', 'unknown', status) - webhooks(before, 'retell', 'unknown', status);
+    assert.equal(delta('rejected'), 1);
+    assert.equal(delta('invalid'), 0);
   });
 
   test('an unknown agent is a 404 counted as unknown_tenant', async () => {

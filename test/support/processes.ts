@@ -219,7 +219,10 @@ export async function spawnProcess(
           clearTimeout(timer);
           if (killed && status === null) {
             child.kill('SIGKILL');
-            await exited;
+            // The child and its pipes are unref'd: without a handle of its own, the test process could
+            // find its event loop empty before the exit event arrives.
+            const keepAlive = setInterval(() => undefined, 1_000);
+            await exited.finally(() => clearInterval(keepAlive));
           }
         }
         await Promise.all(

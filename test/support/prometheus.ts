@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   fetchJson,
   type PromApiResponse,
@@ -33,6 +35,14 @@ export interface PrometheusOptions {
   timeoutMs?: number;
   /** Run behind basic auth (`--web.config.file` with a bcrypt hash); the client sends the credentials. */
   basicAuth?: BasicAuth;
+  /**
+   * Samples at past timestamps, in OpenMetrics text (ending `# EOF`): written into the TSDB as blocks by
+   * `promtool tsdb create-blocks-from openmetrics` before Prometheus starts, so range queries see them.
+   * Retention is then 100 years, or blocks months apart would expire each other.
+   */
+  backfill?: string;
+  /** `--web.enable-lifecycle` (default true; the compose stacks run without it). */
+  lifecycle?: boolean;
 }
 
 export interface PromTarget {
@@ -95,6 +105,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const auth = options.basicAuth ? await writeWebConfig(dir, options.basicAuth) : undefined;
   const authHeaders = auth?.headers ?? {};
   try {
+    if (options.backfill !== undefined) {
+      const input = join(dir, 'backfill.om');
+      await writeFile(input, options.backfill);
+      await promisify(execFile)(
+        'promtool',
+        ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')],
+        { timeout: 60_000 },
+      );
+    }
     proc = await withFreePort(async (port) => {
       ctx = { port, url: `http://127.0.0.1:${port}`, dir };
       await writeAll(ctx, options);
@@ -105,8 +124,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           `--config.file=${configFile}`,
           `--storage.tsdb.path=${join(dir, 'data')}`,
           `--web.listen-address=127.0.0.1:${port}`,
-          '--web.enable-lifecycle',
+          ...(options.lifecycle === false ? [] : ['--web.enable-lifecycle']),
           `--web.external-url=${ctx.url}/`,
+          ...(options.backfill !== undefined ? ['--storage.tsdb.retention.time=100y'] : []),
           ...(options.extraArgs ?? []),
         ],
         {

@@ -10,6 +10,11 @@ export interface BasicAuth {
   user: string;
   /** Default: 24 random bytes, written to `<dir>/web_password` as a secret file would hold it. */
   password?: string;
+  /**
+   * An existing `--web.config.file` (e.g. the one observability/web-config/render.sh wrote) instead of
+   * one made here; `password` must be the one its hash was made from.
+   */
+  webConfigFile?: string;
 }
 
 export interface WebConfig {
@@ -24,10 +29,14 @@ export interface WebConfig {
 export async function writeWebConfig(dir: string, auth: BasicAuth): Promise<WebConfig> {
   const password = auth.password ?? randomBytes(24).toString('hex');
   const passwordFile = join(dir, 'web_password');
-  const file = join(dir, 'web.yml');
   await writeFile(passwordFile, password, { mode: 0o600 });
-  const hash = await bcrypt.hash(password, 10);
-  await writeFile(file, stringify({ basic_auth_users: { [auth.user]: hash } }), { mode: 0o600 });
+  if (auth.webConfigFile !== undefined && auth.password === undefined)
+    throw new Error('basicAuth.webConfigFile needs the password its hash was made from');
+  const file = auth.webConfigFile ?? join(dir, 'web.yml');
+  if (auth.webConfigFile === undefined) {
+    const hash = await bcrypt.hash(password, 10);
+    await writeFile(file, stringify({ basic_auth_users: { [auth.user]: hash } }), { mode: 0o600 });
+  }
   return {
     file,
     passwordFile,

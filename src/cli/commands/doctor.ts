@@ -231,9 +231,26 @@ async function checkPrometheus(config: Config, endpointUrl: string): Promise<Che
   const prom = config.prometheusUrl;
   if (!prom) return { verdict: 'SKIP', what: 'Prometheus: PROMETHEUS_URL not set' };
   try {
-    const res = await fetch(new URL('/api/v1/targets?state=active', prom), {
-      signal: AbortSignal.timeout(5000),
-    });
+    // Basic auth (the compose stack's Prometheus takes it) from the URL's user and password, sent as a
+    // header: fetch refuses URLs with credentials, and neither is shown.
+    const url = new URL('/api/v1/targets?state=active', prom);
+    const headers: Record<string, string> = {};
+    if (url.username !== '' || url.password !== '') {
+      const user = decodeURIComponent(url.username);
+      const pass = decodeURIComponent(url.password);
+      headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+    if (res.status === 401) {
+      await res.arrayBuffer();
+      return {
+        verdict: 'FAIL',
+        what: `Prometheus ${redactUrl(prom)}: 401, it takes basic auth`,
+        fix: 'put the user and password into PROMETHEUS_URL (http://admin:PASSWORD@localhost:9090; the password is observability/secrets/prometheus_web_password)',
+      };
+    }
     const body = (await res.json()) as { data?: { activeTargets?: PromTarget[] } };
     const want = new URL(endpointUrl);
     const sameHostPort = (u: URL) =>

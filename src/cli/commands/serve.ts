@@ -3,11 +3,29 @@
  * SIGINT/SIGTERM: the socket closes, in-flight requests and queue jobs finish, logs and error events
  * are flushed.
  */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { allowsDevelopmentDefaults, ConfigError } from '../../config.ts';
+import { DEFAULTS } from '../../metrics/index.ts';
 import { DEMO_COMPANY, DEMO_CREDENTIALS } from '../../service/demo.ts';
 import { type RunningService, startService } from '../../service/start.ts';
 import { configOrExit } from '../config.ts';
+
+/** Where a generated development token is written (beside the embedded SQLite file), never printed. */
+const GENERATED_TOKEN_FILE = `${dirname(DEFAULTS.sqlitePath)}/metrics-token`;
+
+/** Writes the generated token to a file only its owner can read; the banner names the file. */
+function saveGeneratedToken(token: string): string | undefined {
+  try {
+    mkdirSync(dirname(GENERATED_TOKEN_FILE), { recursive: true });
+    writeFileSync(GENERATED_TOKEN_FILE, `${token}\n`, { mode: 0o600 });
+    chmodSync(GENERATED_TOKEN_FILE, 0o600); // an older file keeps its mode on overwrite
+    return GENERATED_TOKEN_FILE;
+  } catch {
+    return undefined;
+  }
+}
 
 function banner(service: RunningService): string {
   const { config, url } = service;
@@ -22,8 +40,14 @@ function banner(service: RunningService): string {
     lines.push(`  Metrics:   ${url}${config.metrics.path} (Authorization: Bearer <METRICS_AUTH_TOKEN>)`);
     lines.push(`  Live view: ${url}/monitoring (admin login, or the metrics token)`);
     if (config.metrics.tokenGenerated) {
-      // Development only: production refuses to start without a configured token.
-      lines.push(`  METRICS_AUTH_TOKEN is not set; generated one for this run: ${config.metrics.tokens[0]}`);
+      // Development only: production refuses to start without a configured token. The token goes to
+      // a file (mode 600), not to the terminal or a log.
+      const file = saveGeneratedToken(config.metrics.tokens[0]!);
+      lines.push(
+        file
+          ? `  METRICS_AUTH_TOKEN is not set; generated one for this run in ${file} (mode 600): curl -H "Authorization: Bearer $(cat ${file})" ${url}${config.metrics.path}`
+          : '  METRICS_AUTH_TOKEN is not set; generated one for this run (set METRICS_AUTH_TOKEN to scrape)',
+      );
     }
   } else {
     lines.push('  Metrics:   disabled (METRICS_ENABLED=false)');

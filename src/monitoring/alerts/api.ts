@@ -25,7 +25,7 @@ export function apiAlerts(ctx: Context): AlertDef[] {
     expr: `${r.errorRatio} > ${num(threshold)}`,
     for: severity === 'critical' ? config.for.outage : config.for.errorRate,
     summary: 'Too many API requests fail with a server error.',
-    description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} answered 5xx over the last ${config.windows.rate} (${severity} above ${percent(threshold)}%).`,
+    description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} (client errors aside) answered 5xx over the last ${config.windows.rate} (${severity} above ${percent(threshold)}%).`,
   });
   return [
     latency('warning', t.apiLatencyWarningSeconds),

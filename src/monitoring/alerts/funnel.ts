@@ -24,9 +24,17 @@ export function funnelAlerts(ctx: Context): AlertDef[] {
   const service = config.jobs.service;
   const webhooks = (...m: string[]) => sel(n.of(catalog.webhooksTotal), job, ...m);
   const byProvider = (expr: string) => sumBy(['job', 'provider'], increase(expr, f.webhookWindow));
-  // Share of a provider's deliveries with the given outcome; only where deliveries arrived.
-  const share = (status: string) =>
-    `${byProvider(webhooks(`status=${JSON.stringify(status)}`))} / (${byProvider(webhooks())} > 0) > ${num(f.webhookFailureRatio)}`;
+  const byInstance = (expr: string) =>
+    sumBy(['job', 'instance', 'provider'], increase(expr, f.webhookWindow));
+  // Deliveries that passed the signature check: only the provider (or whoever holds the secret) can
+  // send them. Unsigned requests are anyone's to send, so no alert counts them against signed ones.
+  const signed = webhooks('status!="rejected"');
+  const failing = `${byProvider(webhooks('status="failed"'))} / (${byProvider(signed)} > 0) > ${num(f.webhookFailureRatio)}`;
+  // Rejections on an instance that accepted nothing in the window: a secret wrong on that instance
+  // (every delivery refused). A flood of unsigned requests while the provider's deliveries are accepted
+  // raises nothing; in a quiet window it can, which is why this warns and does not page (the
+  // business-hours silence alerts page when calls or bookings stop).
+  const rejected = `${byInstance(webhooks('status="rejected"'))} >= ${num(f.webhookRejectedMinimum)} unless on (job, instance, provider) (${byInstance(signed)} > 0)`;
   const serviceUp = `on() (max(${sel('up', job)}) == 1)`;
   const silence = (def: Counter) =>
     `(${sumBy([], increase(sel(n.of(def), job), f.silenceWindow))} or on() vector(0)) == 0 and ${serviceUp}`;
@@ -59,21 +67,21 @@ export function funnelAlerts(ctx: Context): AlertDef[] {
   return [
     {
       name: 'AskProAIWebhooksRejected',
-      severity: 'critical',
+      severity: 'warning',
       service,
-      expr: share('rejected'),
+      expr: rejected,
       for: f.webhookFor,
-      summary: 'A provider’s webhook deliveries are rejected (signature check fails).',
-      description: `{{ $value | humanizePercentage }} of the {{ $labels.provider }} deliveries in the last ${f.webhookWindow} failed the signature check (threshold ${percent(f.webhookFailureRatio)}%): the secret was probably rotated on one side only.`,
+      summary: 'Webhook deliveries are rejected and none is accepted (signature check fails).',
+      description: `{{ $labels.instance }} rejected {{ printf "%.0f" $value }} {{ $labels.provider }} deliveries in the last ${f.webhookWindow} and accepted none: the secret is probably wrong on this instance or was rotated on one side only (or unsigned requests arrive while the provider sends nothing).`,
     },
     {
       name: 'AskProAIWebhooksFailing',
       severity: 'critical',
       service,
-      expr: share('failed'),
+      expr: failing,
       for: f.webhookFor,
       summary: 'A provider’s webhook deliveries fail to process.',
-      description: `{{ $value | humanizePercentage }} of the {{ $labels.provider }} deliveries in the last ${f.webhookWindow} failed while being applied (threshold ${percent(f.webhookFailureRatio)}%).`,
+      description: `{{ $value | humanizePercentage }} of the {{ $labels.provider }} deliveries that passed the signature check in the last ${f.webhookWindow} failed while being applied (threshold ${percent(f.webhookFailureRatio)}%).`,
     },
     silenceAlert('AskProAINoCalls', 'calls', catalog.callsTotal),
     silenceAlert('AskProAINoBookings', 'bookings', catalog.bookingsTotal),

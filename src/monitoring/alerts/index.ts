@@ -4,6 +4,7 @@ import { type AlertDef, type AlertRule, type DashboardLink, type RuleGroup, toRu
 import { apiAlerts } from './api.ts';
 import { businessAlerts } from './business.ts';
 import { databaseAlerts } from './database.ts';
+import { errorAlerts } from './errors.ts';
 import { funnelAlerts } from './funnel.ts';
 import { monitoringAlerts } from './monitoring.ts';
 import { queueAlerts } from './queue.ts';
@@ -25,6 +26,7 @@ const components: [string, (ctx: Context) => AlertDef[], DashboardLink][] = [
   ['askproai.funnel', funnelAlerts, alertDashboards.business],
   ['askproai.database', databaseAlerts, alertDashboards.system],
   ['askproai.queue', queueAlerts, alertDashboards.system],
+  ['askproai.errors', errorAlerts, alertDashboards.system],
   ['host', systemAlerts, alertDashboards.host],
   ['monitoring', monitoringAlerts, alertDashboards.system],
   ['prometheus.remote-write', remoteWriteAlerts, alertDashboards.system],

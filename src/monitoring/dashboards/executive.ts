@@ -1,4 +1,5 @@
 /** "AskProAI Executive Overview": the few numbers leadership asks about, each with its trend. */
+import { BarAlignment, GraphDrawStyle } from '@grafana/grafana-foundation-sdk/common';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
 import type { Context } from '../context.ts';
@@ -15,6 +16,9 @@ export function executiveDashboard(ctx: Context) {
   const requests = (...m: string[]) => sel(n.of(catalog.httpRequestsTotal), job, config.selectors.api, ...m);
   const bookings = sel(n.of(catalog.bookingsTotal), job);
   const b = dashboard(ctx, EXECUTIVE_TITLE, 'Bookings, tenants, availability and open incidents.')
+    // Business time: "today" and the daily bars follow the company's midnight (APP_TIMEZONE), whatever
+    // the viewer's browser says.
+    .timezone(config.funnel.businessHours.timezone)
     .withPanel(
       stat(ctx, {
         title: 'Bookings today',
@@ -92,14 +96,7 @@ export function executiveDashboard(ctx: Context) {
         span: 4,
       }),
     )
-    .withPanel(
-      timeseries(ctx, {
-        title: 'Bookings per day',
-        description: 'Daily bookings, all sources.',
-        unit: units.Short,
-        queries: [{ expr: orZero(sumBy([], increase(bookings, '1d'))), legend: 'bookings/day' }],
-      }),
-    )
+    .withPanel(bookingsPerDay(ctx, bookings))
     .withPanel(
       timeseries(ctx, {
         title: 'API response time (p95)',
@@ -110,4 +107,28 @@ export function executiveDashboard(ctx: Context) {
       }),
     );
   return finish(b);
+}
+
+/**
+ * Bookings per calendar day in the business time zone, one bar per day.
+ *
+ * Grafana (10.x and later) aligns a range query's start and end to multiples of the step shifted by the
+ * UTC offset of the dashboard time zone (`utcOffsetSec`, taken at the end of the range), so with a 1d
+ * step every point falls on a local midnight. The point at midnight holds `increase(...[1d])`: the day
+ * that ended there, so each bar is drawn before its point, over that day. The interval follows the step
+ * (`$__interval`), so a range long enough to need wider steps shows wider bars, never skipped days.
+ * A range crossing a daylight-saving switch uses the offset at its end: bars on the other side of the
+ * switch are one hour off (docs/monitoring.md).
+ */
+export function bookingsPerDay(ctx: Context, bookings: string) {
+  return timeseries(ctx, {
+    title: 'Bookings per day',
+    description: `Bookings per calendar day (${ctx.config.funnel.businessHours.timezone}), all sources; the day so far is in "Bookings today".`,
+    unit: units.Short,
+    queries: [{ expr: orZero(sumBy([], increase(bookings, '$__interval'))), legend: 'bookings' }],
+  })
+    .interval('1d')
+    .drawStyle(GraphDrawStyle.Bars)
+    .barAlignment(BarAlignment.Before)
+    .fillOpacity(80);
 }

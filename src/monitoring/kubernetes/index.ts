@@ -331,6 +331,12 @@ kubectl apply -k .
 | file | objects |
 |---|---|
 ${files.map((f) => `| \`${f}\` | ${FILE_NOTES[f] ?? ''} |`).join('\n')}
+
+Access: unlike the compose stacks, Prometheus and Alertmanager run here without basic auth. The Prometheus
+Operator has no field for it (\`spec.web\` covers TLS and headers; its probes and config reloader would
+need the credentials too). Nothing here publishes them outside the cluster: reach them with
+\`kubectl port-forward\` or through an authenticating proxy, and restrict the namespace with a
+NetworkPolicy (docs/monitoring.md, *Threat model*).
 `;
 }
 

@@ -113,12 +113,19 @@ export const alertCases: AlertCase[] = [
         exp_annotations: apiAnnotations('0.74', 'critical', '0.5'),
       },
     ],
-    // Fast routed requests, plus slow scanner requests that match no route and anyone calling the demo
-    // slow route (both excluded from the SLA).
+    // Fast routed requests, plus slow scanner requests that match no route, anyone calling the demo
+    // slow route, and unsigned webhook bodies sent one byte at a time (answered 401 after seconds: the
+    // client's time). None of them is the service's latency.
     below: [
       ...http('/api/bookings/:id', [[0.1, 10]]),
       ...http('unmatched', [[10, 50]]),
       ...http('/api/demo/slow', [[10, 50]]),
+      ...histogram(
+        'askproai_http_request_duration_seconds',
+        { ...APP, method: 'POST', endpoint: '/api/webhooks/retell', status: '401' },
+        HTTP_BUCKETS,
+        [[10, 50]],
+      ),
     ],
   },
   {
@@ -148,6 +155,12 @@ export const alertCases: AlertCase[] = [
         { ...APP, method: 'GET', endpoint: '/api/health', status: '200' },
         90,
       ),
+      // A flood of unauthenticated requests at the same time does not dilute the share.
+      counter(
+        'askproai_http_requests_total',
+        { ...APP, method: 'GET', endpoint: '/api/companies', status: '401' },
+        10_000,
+      ),
     ],
     activeAt: 1,
     forMinutes: 5,
@@ -157,7 +170,7 @@ export const alertCases: AlertCase[] = [
         exp_annotations: {
           summary: 'Too many API requests fail with a server error.',
           description:
-            '10% of the API requests of askproai answered 5xx over the last 5m (warning above 5%).',
+            '10% of the API requests of askproai (client errors aside) answered 5xx over the last 5m (warning above 5%).',
           runbook_url: `${RUNBOOK}#askproaihigherrorrate`,
         },
       },
@@ -211,7 +224,7 @@ export const alertCases: AlertCase[] = [
         exp_annotations: {
           summary: 'Too many API requests fail with a server error.',
           description:
-            '100% of the API requests of askproai answered 5xx over the last 5m (critical above 50%).',
+            '100% of the API requests of askproai (client errors aside) answered 5xx over the last 5m (critical above 50%).',
           runbook_url: `${RUNBOOK}#askproaihigherrorrate`,
         },
       },
@@ -254,16 +267,25 @@ export const alertCases: AlertCase[] = [
   },
   {
     alert: 'AskProAIWebhookProcessingSlow',
-    // Half under 0.5 s, half between 0.5 and 1 s: p95 = 0.5 + 0.5 × 0.9 = 0.95 s.
-    above: histogram(
-      'askproai_webhook_processing_duration_seconds',
-      { ...APP, provider: 'retell', event: 'call_ended' },
-      WEBHOOK_BUCKETS,
-      [
-        [0.5, 5],
-        [1, 5],
-      ],
-    ),
+    // Half under 0.5 s, half between 0.5 and 1 s: p95 = 0.5 + 0.5 × 0.9 = 0.95 s. A flood of unsigned
+    // requests refused in a millisecond (event "unknown") does not pull the quantile down.
+    above: [
+      ...histogram(
+        'askproai_webhook_processing_duration_seconds',
+        { ...APP, provider: 'retell', event: 'call_ended' },
+        WEBHOOK_BUCKETS,
+        [
+          [0.5, 5],
+          [1, 5],
+        ],
+      ),
+      ...histogram(
+        'askproai_webhook_processing_duration_seconds',
+        { ...APP, provider: 'retell', event: 'unknown' },
+        WEBHOOK_BUCKETS,
+        [[0.005, 1000]],
+      ),
+    ],
     activeAt: 1,
     forMinutes: 5,
     expected: [
@@ -408,6 +430,43 @@ export const alertCases: AlertCase[] = [
     below: histogram('askproai_queue_job_duration_seconds', { ...APP, queue: 'calls' }, JOB_BUCKETS, [
       [30, 4],
     ]),
+  },
+  {
+    alert: 'AskProAICriticalErrors',
+    // The series start at 0 (pre-created); one critical error after 3 minutes.
+    above: [
+      {
+        series: `askproai_errors_total${fmt({ ...APP, type: 'webhook_claim_release_failed', severity: 'critical' })}`,
+        values: '0x3 1x40',
+      },
+    ],
+    activeAt: 4,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: {
+          job: 'askproai',
+          type: 'webhook_claim_release_failed',
+          severity: 'critical',
+          service: 'askproai',
+        },
+        exp_annotations: {
+          summary: 'The service reported a critical error.',
+          description:
+            '1 critical errors of type webhook_claim_release_failed in the last 5m on askproai; the log lines (errorType) and the error tracker hold the details.',
+          runbook_url: `${RUNBOOK}#askproaicriticalerrors`,
+        },
+      },
+    ],
+    // Errors of lower severity, and critical series that stay at 0, raise nothing.
+    below: [
+      counter('askproai_errors_total', { ...APP, type: 'webhook_failed', severity: 'error' }, 1),
+      gauge(
+        'askproai_errors_total',
+        { ...APP, type: 'webhook_claim_release_failed', severity: 'critical' },
+        0,
+      ),
+    ],
   },
   {
     alert: 'HostMemoryHigh',
@@ -629,8 +688,9 @@ export const alertCases: AlertCase[] = [
   },
   {
     alert: 'AskProAIWebhooksRejected',
-    // Every Retell delivery fails the signature check (a rotated secret). The series do not exist
-    // before the first delivery: the service pre-creates them at 0 on start.
+    // Every Retell delivery to this instance fails the signature check (a secret wrong here or rotated
+    // on one side only). The series do not exist before the first delivery: the service pre-creates
+    // them at 0 on start.
     above: [
       {
         series: `askproai_webhooks_total${fmt({ ...APP, provider: 'retell', event: 'call_ended', status: 'rejected' })}`,
@@ -650,36 +710,44 @@ export const alertCases: AlertCase[] = [
     forMinutes: 3,
     expected: [
       {
-        exp_labels: { job: 'askproai', provider: 'retell', severity: 'critical', service: 'askproai' },
+        exp_labels: { ...APP, provider: 'retell', severity: 'warning', service: 'askproai' },
         exp_annotations: {
-          summary: 'A provider’s webhook deliveries are rejected (signature check fails).',
+          summary: 'Webhook deliveries are rejected and none is accepted (signature check fails).',
           description:
-            '100% of the retell deliveries in the last 5m failed the signature check (threshold 50%): the secret was probably rotated on one side only.',
+            'app-1:3000 rejected 40 retell deliveries in the last 5m and accepted none: the secret is probably wrong on this instance or was rotated on one side only (or unsigned requests arrive while the provider sends nothing).',
           runbook_url: `${RUNBOOK}#askproaiwebhooksrejected`,
         },
       },
     ],
-    // A few forged or broken deliveries among many good ones.
+    // A flood of unsigned requests (100 a minute) while the provider's signed deliveries keep being
+    // accepted: nobody without the secret can raise it.
     below: [
       counter(
         'askproai_webhooks_total',
-        { ...APP, provider: 'retell', event: 'call_ended', status: 'rejected' },
-        1,
+        { ...APP, provider: 'retell', event: 'unknown', status: 'rejected' },
+        100,
       ),
       counter(
         'askproai_webhooks_total',
         { ...APP, provider: 'retell', event: 'call_ended', status: 'processed' },
-        10,
+        1,
       ),
     ],
   },
   {
     alert: 'AskProAIWebhooksFailing',
+    // Most signed deliveries fail, while a flood of unsigned requests arrives: the flood does not
+    // dilute the share.
     above: [
       counter(
         'askproai_webhooks_total',
         { ...APP, provider: 'calcom', event: 'BOOKING_CREATED', status: 'failed' },
         8,
+      ),
+      counter(
+        'askproai_webhooks_total',
+        { ...APP, provider: 'calcom', event: 'unknown', status: 'rejected' },
+        1000,
       ),
       counter(
         'askproai_webhooks_total',
@@ -695,7 +763,7 @@ export const alertCases: AlertCase[] = [
         exp_annotations: {
           summary: 'A provider’s webhook deliveries fail to process.',
           description:
-            '80% of the calcom deliveries in the last 5m failed while being applied (threshold 50%).',
+            '80% of the calcom deliveries that passed the signature check in the last 5m failed while being applied (threshold 50%).',
           runbook_url: `${RUNBOOK}#askproaiwebhooksfailing`,
         },
       },
@@ -970,6 +1038,30 @@ export const alertCases: AlertCase[] = [
       },
     ],
     below: [gauge('askproai_queue_job_timeouts_total', { ...APP, queue: 'emails' }, 0)],
+  },
+  {
+    alert: 'AskProAICriticalErrors',
+    // A type the service did not pre-create: its first critical error creates the series at 1.
+    above: [
+      {
+        series: `askproai_errors_total${fmt({ ...APP, type: 'payment_failed', severity: 'critical' })}`,
+        values: '_x2 1x40',
+      },
+    ],
+    activeAt: 2,
+    forMinutes: 1,
+    expected: [
+      {
+        exp_labels: { job: 'askproai', type: 'payment_failed', severity: 'critical', service: 'askproai' },
+        exp_annotations: {
+          summary: 'The service reported a critical error.',
+          description:
+            '1 critical errors of type payment_failed in the last 5m on askproai; the log lines (errorType) and the error tracker hold the details.',
+          runbook_url: `${RUNBOOK}#askproaicriticalerrors`,
+        },
+      },
+    ],
+    below: [gauge('askproai_errors_total', { ...APP, type: 'payment_failed', severity: 'critical' }, 0)],
   },
   {
     alert: 'RedisDown',

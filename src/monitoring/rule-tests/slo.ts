@@ -48,6 +48,12 @@ const traffic: Record<string, (stretches: readonly Stretch[], minutes: number) =
     return [
       { series: `askproai_http_requests_total${fmt({ ...l, status: '201' })}`, values: cumulative(st, good) },
       { series: `askproai_http_requests_total${fmt({ ...l, status: '500' })}`, values: cumulative(st, bad) },
+      // A flood of unauthenticated requests (401s): not events, so it neither dilutes an outage nor
+      // counts as served.
+      {
+        series: `askproai_http_requests_total${fmt({ ...APP, method: 'GET', endpoint: '/api/companies', status: '401' })}`,
+        values: `0+1000x${minutes}`,
+      },
       // Demo failures and unrouted requests are not part of the SLO.
       {
         series: `askproai_http_requests_total${fmt({ ...APP, method: 'GET', endpoint: '/api/fail', status: '500' })}`,
@@ -62,6 +68,7 @@ const traffic: Record<string, (stretches: readonly Stretch[], minutes: number) =
   'api-latency': (st, minutes) => {
     const l = { ...APP, method: 'POST', endpoint: '/api/bookings', status: '201' };
     const slow = { ...APP, method: 'GET', endpoint: '/api/demo/slow', status: '200' };
+    const dribble = { ...APP, method: 'POST', endpoint: '/api/webhooks/retell', status: '401' };
     const h = 'askproai_http_request_duration_seconds';
     return [
       // Prometheus 3 stores the integer edges as `1.0`; 0.5 stays `0.5`.
@@ -70,16 +77,24 @@ const traffic: Record<string, (stretches: readonly Stretch[], minutes: number) =
       { series: `${h}_count${fmt(l)}`, values: cumulative(st, all) },
       { series: `${h}_bucket${fmt({ ...slow, le: '0.5' })}`, values: flat(minutes) },
       { series: `${h}_count${fmt(slow)}`, values: `0+50x${minutes}` },
+      // Unsigned bodies sent one byte at a time, answered 401 after seconds: the client's time, not ours.
+      { series: `${h}_bucket${fmt({ ...dribble, le: '0.5' })}`, values: flat(minutes) },
+      { series: `${h}_count${fmt(dribble)}`, values: `0+50x${minutes}` },
     ];
   },
-  'webhook-success': (st) => {
+  'webhook-success': (st, minutes) => {
     const l = { ...APP, provider: 'retell', event: 'call_ended' };
     return [
       {
         series: `askproai_webhooks_total${fmt({ ...l, status: 'processed' })}`,
         values: cumulative(st, good),
       },
-      { series: `askproai_webhooks_total${fmt({ ...l, status: 'rejected' })}`, values: cumulative(st, bad) },
+      { series: `askproai_webhooks_total${fmt({ ...l, status: 'failed' })}`, values: cumulative(st, bad) },
+      // Unsigned requests anyone can send: not events of the SLO.
+      {
+        series: `askproai_webhooks_total${fmt({ ...APP, provider: 'retell', event: 'unknown', status: 'rejected' })}`,
+        values: `0+100x${minutes}`,
+      },
     ];
   },
   'booking-pipeline': (st) => {

@@ -37,23 +37,47 @@ export function recordingRules(ctx: Context): RecordingRule[] {
   return [
     {
       record: r.apiLatency,
-      expr: quantile(n, catalog.httpRequestDuration, q, ['job'], [job, config.selectors.api], w),
+      expr: quantile(
+        n,
+        catalog.httpRequestDuration,
+        q,
+        ['job'],
+        [job, config.selectors.api, config.selectors.served],
+        w,
+      ),
     },
     {
       record: r.apiLatencyByEndpoint,
-      expr: quantile(n, catalog.httpRequestDuration, q, ['job', 'endpoint'], [job, config.selectors.api], w),
+      expr: quantile(
+        n,
+        catalog.httpRequestDuration,
+        q,
+        ['job', 'endpoint'],
+        [job, config.selectors.api, config.selectors.served],
+        w,
+      ),
     },
     { record: r.requestRate, expr: sumBy(['job'], requests()) },
     {
       // Divided only where requests were made: no traffic gives no sample rather than NaN.
       record: r.errorRatio,
-      expr: `${sumBy(['job'], requests(config.selectors.serverErrors))} / (${sumBy(['job'], requests())} > 0)`,
+      // Client errors are left out of the total: a flood of unauthenticated 401s must not dilute an outage.
+      expr: `${sumBy(['job'], requests(config.selectors.serverErrors))} / (${sumBy(['job'], requests(config.selectors.served))} > 0)`,
     },
     { record: r.adminPageLoadAll, expr: quantile(n, catalog.adminPageLoad, q, ['job'], [job], w) },
     { record: r.adminPageLoad, expr: quantile(n, catalog.adminPageLoad, q, ['job', 'page'], [job], w) },
     {
       record: r.webhookLatency,
-      expr: quantile(n, catalog.webhookProcessingDuration, q, ['job', 'provider'], [job], w),
+      // Refused unsigned deliveries (event "unknown": never parsed) are not processing, and a flood of
+      // them would pull the quantile down.
+      expr: quantile(
+        n,
+        catalog.webhookProcessingDuration,
+        q,
+        ['job', 'provider'],
+        [job, 'event!="unknown"'],
+        w,
+      ),
     },
     { record: r.queryTime, expr: quantile(n, catalog.databaseQueryDuration, q, ['job'], [job], w) },
   ];

@@ -8,7 +8,7 @@
  */
 import { catalog, HTTP_BUCKETS, type WebhookStatus } from '../../metrics/catalog.ts';
 import type { MetricDef } from '../../metrics/core/types.ts';
-import { demoEndpoints, monitoringConfig } from '../config.ts';
+import { monitoringConfig } from '../config.ts';
 
 /** A set of events: a counter (or a histogram's `_count`/one bucket) with label matchers. */
 export interface EventSelector {
@@ -45,9 +45,10 @@ export interface SloSpec {
 }
 
 const quote = JSON.stringify;
-const escapeRegex = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Application requests: no unmatched (scanner) routes and no demo endpoints. */
-const apiRequests = `endpoint!~${quote(['unmatched', ...demoEndpoints].map(escapeRegex).join('|'))}`;
+const apiRequests = monitoringConfig.selectors.api;
+/** Requests the service answers for: client errors (4xx) last as long as the client makes them last. */
+const served = monitoringConfig.selectors.served;
 /** The latency SLO's edge: a bucket edge of the HTTP histogram (checked below). */
 const LATENCY_SECONDS = 0.5;
 if (!(HTTP_BUCKETS as readonly number[]).includes(LATENCY_SECONDS)) {
@@ -55,27 +56,38 @@ if (!(HTTP_BUCKETS as readonly number[]).includes(LATENCY_SECONDS)) {
 }
 
 const period = monitoringConfig.slo.period;
-/** Webhook outcomes that count as handled, and those that spend the budget (unknown_tenant is neither). */
+/**
+ * Webhook outcomes that count as handled, and those that spend the budget. Only deliveries that passed
+ * the signature check are events: anyone can send unsigned requests (`rejected`), so counting them
+ * would let a stranger spend the budget and page. Bodies refused before their signature could be checked
+ * (over the body limit, aborted halfway) count as `rejected` too. A rotated secret (every delivery rejected) raises
+ * AskProAIWebhooksRejected instead. `unknown_tenant` is neither good nor bad.
+ */
 const WEBHOOK_GOOD: readonly WebhookStatus[] = ['processed', 'success', 'duplicate'];
-const WEBHOOK_BAD: readonly WebhookStatus[] = ['failed', 'invalid', 'rejected'];
+const WEBHOOK_BAD: readonly WebhookStatus[] = ['failed', 'invalid'];
 
 export const sloSpecs: readonly SloSpec[] = [
   {
     name: 'api-availability',
-    description: '99.9 % of API requests (routed, no demo endpoints) answer without a server error.',
+    description:
+      '99.9 % of API requests (routed, no demo endpoints, not refused as client errors) answer without a server error.',
     objective: 0.999,
     period,
     owner: 'platform',
     notify: { page: true, ticket: true },
     by: [],
     sli: {
-      bad: { metric: catalog.httpRequestsTotal, matchers: [apiRequests, 'status=~"5.."'] },
-      total: { metric: catalog.httpRequestsTotal, matchers: [apiRequests] },
+      bad: {
+        metric: catalog.httpRequestsTotal,
+        matchers: [apiRequests, monitoringConfig.selectors.serverErrors],
+      },
+      // Client errors are not events: a flood of unauthenticated 401s would dilute a real outage.
+      total: { metric: catalog.httpRequestsTotal, matchers: [apiRequests, served] },
     },
   },
   {
     name: 'api-latency',
-    description: `99.8 % of API requests (routed, no demo endpoints) are answered within ${LATENCY_SECONDS} s.`,
+    description: `99.8 % of API requests (routed, no demo endpoints, not client errors) are answered within ${LATENCY_SECONDS} s.`,
     objective: 0.998,
     period,
     owner: 'platform',
@@ -84,16 +96,21 @@ export const sloSpecs: readonly SloSpec[] = [
     sli: {
       good: {
         metric: catalog.httpRequestDuration,
-        matchers: [apiRequests],
+        matchers: [apiRequests, served],
         series: { kind: 'bucket', le: LATENCY_SECONDS },
       },
-      total: { metric: catalog.httpRequestDuration, matchers: [apiRequests], series: { kind: 'count' } },
+      // A client error lasts as long as its client makes it last (a body sent one byte at a time).
+      total: {
+        metric: catalog.httpRequestDuration,
+        matchers: [apiRequests, served],
+        series: { kind: 'count' },
+      },
     },
   },
   {
     name: 'webhook-success',
     description:
-      '99.8 % of webhook deliveries per provider are processed (or recognised as duplicates); failed, invalid and rejected deliveries spend the budget.',
+      '99.8 % of signed webhook deliveries per provider are processed (or recognised as duplicates); failed and invalid deliveries spend the budget.',
     objective: 0.998,
     period,
     owner: 'integrations',

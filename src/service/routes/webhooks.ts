@@ -18,12 +18,14 @@ export function webhookRoutes(pipeline: WebhookPipeline, collector: MetricsColle
         done(null, body);
       },
     );
-    // Bodies the parser refused (too large, bad encoding) are invalid deliveries, not server errors.
+    // Bodies the parser refused (too large, aborted halfway, bad encoding) are client errors, not server
+    // errors, and count as `rejected`: their signature was never checked, so anyone can send them. Counted
+    // as `invalid` they would spend the webhook SLO, which counts signed deliveries only, and page.
     scope.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status < 500) {
-        collector.recordWebhook(providerOf(request), 'unknown', 'invalid', 0);
+        collector.recordWebhook(providerOf(request), 'unknown', 'rejected', 0);
         return reply.code(status).send({ error: error.message });
       }
       throw error;
