@@ -460,7 +460,7 @@ lines.push('');
 row(['variant', 'longest event-loop block', '`/api/health` p99', '`/api/health` max', 'scrape (median)']);
 row(['---', '---:', '---:', '---:', '---:']);
 for (const [k, label] of [
-  ['sliced', 'ours, sliced rendering, gzip on the thread pool'],
+  ['sliced', 'ours, sliced rendering, gzip on the thread pool as it renders'],
   ['single', 'ours, single-shot rendering (before)'],
   ['prom-client', 'prom-client `await metrics()`, async gzip'],
 ] as const) {
