@@ -431,14 +431,18 @@ lines.push('');
 if (callgrind) {
   lines.push('### Request path in instructions (callgrind)');
   lines.push('');
-  row(['variant', 'instructions / request', 'spread between passes', 'added vs baseline']);
-  row(['---', '---:', '---:', '---:']);
+  row(['variant', 'instructions / request', 'passes after the first', 'spread', 'added vs baseline']);
+  row(['---', '---:', '---:', '---:', '---:']);
   for (const framework of ['fastify', 'express', 'node'] as const) {
     for (const v of callgrind[framework] ?? []) {
       const label = inproc[framework].variants.find((x) => x.variant === v.variant)?.label ?? v.variant;
       row([
         `${framework === 'fastify' ? 'Fastify' : framework === 'express' ? 'Express' : 'node:http'}: ${label}`,
         v.perRequest,
+        v.perPass
+          .slice(1)
+          .map((x) => `${round(x / 1000, 1)}k`)
+          .join(', '),
         v.spread,
         v.added === null ? '' : sign(v.added),
       ]);
@@ -450,7 +454,8 @@ if (callgrind) {
       'process under `valgrind --tool=callgrind`, V8 made repeatable (`--predictable`, fixed seeds, one thread), ' +
       `${callgrind.warmupRequests} requests of warm-up, then ${callgrind.passes} passes of ${callgrind.requestsPerPass} requests. ` +
       'V8’s optimising compilations, which go on long after warm-up, are counted apart and left out; garbage collection is kept. ' +
-      'Figures are the median of the passes after the first; an "added" figure smaller than the spreads beside it is not resolved. ' +
+      'Figures are the median of the passes after the first (each listed); an "added" figure smaller than the spreads beside it is not resolved ' +
+      '(a pass with a full garbage collection in it stands out). ' +
       'Counts do not change with the load of the machine, only with the code.',
   );
   lines.push('');
