@@ -2,12 +2,10 @@
 // without the X-Scope-OrgID header its entrypoint adds), the compose override validated by docker-compose
 // together with the single-host file, and the replicas identical but for their replica label.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { capacityPlan } from '../../src/monitoring/capacity.ts';
 import { monitoringConfig } from '../../src/monitoring/config.ts';
@@ -20,30 +18,19 @@ import {
   queueSizing,
   VM_ADMIN_KEY_FLAGS,
 } from '../../src/monitoring/ha.ts';
+import { runTool } from '../support/tool.ts';
 
-const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const at = (p: string) => join(ROOT, p);
 const ctx = createContext();
 const replicas = Object.values(monitoringConfig.ha.prometheusReplicas);
 
-async function tool(cmd: string, args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(cmd, args, {
-      cwd: ROOT,
-      timeout: 60_000,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
-    });
-    return { code: 0, stdout, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : 1,
-      stdout: e.stdout ?? '',
-      out: `${e.stdout}${e.stderr}`,
-    };
-  }
-}
+/** A tool run from the repository with a bare environment plus `env`. */
+const tool = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  runTool(cmd, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+  });
 
 let dir: string;
 before(async () => {

@@ -3,20 +3,18 @@
 // groups (and promtool accepting them), dashboards as sidecar ConfigMaps, the Alertmanager Secret accepted
 // by amtool, and kubectl's client-side kustomize rendering the whole set. No cluster runs here.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { monitoringConfig } from '../../src/monitoring/config.ts';
 import { createContext } from '../../src/monitoring/context.ts';
 import { generatedRuleGroups, generateFiles, paths } from '../../src/monitoring/generate.ts';
 import { kubernetesManifests, type RuleGroupFile } from '../../src/monitoring/kubernetes/index.ts';
+import { runTool } from '../support/tool.ts';
 
-const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const at = (p: string) => join(ROOT, p);
 const K = paths.kubernetesDir;
@@ -35,19 +33,7 @@ async function docs(file: string): Promise<Doc[]> {
   return parseAllDocuments(await readFile(at(`${K}/${file}`), 'utf8')).map((d) => d.toJSON() as Doc);
 }
 
-async function tool(cmd: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await run(cmd, args, { timeout: 60_000, maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, stdout, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : 1,
-      stdout: e.stdout ?? '',
-      out: `${e.stdout}${e.stderr}`,
-    };
-  }
-}
+const tool = (cmd: string, args: string[]) => runTool(cmd, args);
 
 let dir: string;
 before(async () => {

@@ -15,26 +15,13 @@ import { alertCases } from '../../src/monitoring/rule-tests/cases.ts';
 import { alertRuleTests, RULE_TESTS_DIR, ruleTestFiles } from '../../src/monitoring/rule-tests/index.ts';
 import { sloRuleGroups } from '../../src/monitoring/slo/rules.ts';
 import { sloSpecs } from '../../src/monitoring/slo/specs.ts';
+import { runTool } from '../support/tool.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const at = (p: string) => join(ROOT, p);
 
-/** Runs a tool; resolves with its output and exit code instead of throwing on a non-zero exit. */
-async function tool(
-  cmd: string,
-  args: string[],
-  timeout = 60_000,
-): Promise<{ code: number; out: string; stdout: string }> {
-  try {
-    const { stdout, stderr } = await run(cmd, args, { timeout });
-    return { code: 0, out: stdout + stderr, stdout };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    const stdout = e.stdout ?? '';
-    return { code: typeof e.code === 'number' ? e.code : 1, out: `${stdout}${e.stderr ?? ''}`, stdout };
-  }
-}
+const tool = (cmd: string, args: string[], timeoutMs?: number) => runTool(cmd, args, { timeoutMs });
 
 let dir: string;
 before(async () => {
