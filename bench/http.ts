@@ -33,7 +33,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { framework: 'express', variant: 'baseline', label: 'Express 5, no metrics' },
-  { framework: 'express', variant: 'ours', label: 'ours (expressMetrics)' },
+  { framework: 'express', variant: 'ours', label: 'ours (instrumentExpress)' },
   { framework: 'express', variant: 'bundle', label: 'express-prom-bundle 8' },
   { framework: 'express', variant: 'prom-client', label: 'prom-client middleware' },
   { framework: 'fastify', variant: 'baseline', label: 'Fastify 5, no metrics' },

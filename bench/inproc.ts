@@ -7,8 +7,9 @@
  * a variant's cost is its process CPU time per request, and "added" is its difference to the same
  * round's baseline. Reported: the median over rounds with a bootstrap 95% interval.
  *
- * `--callgrind` instead runs one pass per variant between markers for `valgrind --tool=callgrind`
- * (bench/callgrind.ts drives it): instruction counts are deterministic whatever else the machine does.
+ * `--callgrind <framework> <variant>` instead runs passes of one variant between markers for
+ * `valgrind --tool=callgrind` (bench/callgrind.ts drives it): instruction counts do not depend on what
+ * else the machine does.
  *
  * Run: `BENCH_MODE=quick node --expose-gc --import tsx bench/inproc.ts`
  */
@@ -34,7 +35,8 @@ export interface Variant {
 
 const LABELS: Record<string, string> = {
   'express/baseline': 'Express 5, no metrics',
-  'express/ours': 'ours (expressMetrics)',
+  'express/ours': 'ours (instrumentExpress)',
+  'express/ours-middleware': 'ours as a middleware layer (expressMetrics)',
   'express/bundle': 'express-prom-bundle 8',
   'express/prom-client': 'prom-client middleware',
   'fastify/baseline': 'Fastify 5, no metrics',
@@ -49,21 +51,27 @@ const LABELS: Record<string, string> = {
 /** Absolute targets of the issue, µs added per request (node:http has none; it is shown for reference). */
 export const TARGET_US: Partial<Record<Framework, number>> = { express: 3, fastify: 1 };
 
-export async function buildVariants(): Promise<Variant[]> {
+/** Every variant, or those named (`framework/variant`). */
+export async function buildVariants(only?: readonly string[]): Promise<Variant[]> {
   const out: Variant[] = [];
   const add = (framework: Framework, variant: string, listener: MemoryClient, stats: Variant['stats']) =>
     out.push({ framework, variant, label: LABELS[`${framework}/${variant}`]!, client: listener, stats });
+  const wanted = (framework: Framework, variant: string) =>
+    only === undefined || only.includes(`${framework}/${variant}`);
   for (const v of EXPRESS_VARIANTS) {
+    if (!wanted('express', v)) continue;
     const { app, stats } = buildExpress(v, new client.Registry());
     add('express', v, new MemoryClient(app), stats);
   }
   for (const v of FASTIFY_VARIANTS) {
+    if (!wanted('fastify', v)) continue;
     const { app, stats } = await buildFastify(v, new client.Registry());
     // The handler Fastify attached to its own http.Server: routing, hooks and all.
     const handler = app.server.listeners('request')[0] as (req: unknown, res: unknown) => void;
     add('fastify', v, new MemoryClient(handler), stats);
   }
   for (const v of NODE_VARIANTS) {
+    if (!wanted('node', v)) continue;
     const { listener, stats } = buildNode(v, new client.Registry());
     add('node', v, new MemoryClient(listener), stats);
   }
@@ -91,7 +99,7 @@ export async function check(variants: Variant[]): Promise<void> {
     const recorded = text.includes('bookings');
     if (v.variant === 'baseline' ? recorded : !recorded)
       throw new Error(`${v.framework}/${v.variant}: unexpected exposition: ${text.slice(0, 300)}`);
-    if (v.variant === 'ours' && !/endpoint="unmatched",status="404"/.test(text))
+    if (v.variant.startsWith('ours') && !/endpoint="unmatched",status="404"/.test(text))
       throw new Error(`${v.framework}/ours did not record the 404 as unmatched: ${text.slice(0, 600)}`);
     if (/status="499"/.test(text))
       throw new Error(`${v.framework}/${v.variant} recorded a finished request as aborted`);
@@ -151,7 +159,10 @@ async function measure(): Promise<void> {
       series[`added:${k}`] = series[`cpu:${k}`]!.map((x, i) => x - base[i]!);
       stats[`added:${k}`] = medianOf(`added:${k}`);
     }
-    const peers = group.filter((v) => v.variant !== 'baseline' && v.variant !== 'ours').map((v) => v.variant);
+    // Our other ways of installing (Express's middleware form) are shown, but are not peers.
+    const peers = group
+      .filter((v) => v.variant !== 'baseline' && !v.variant.startsWith('ours'))
+      .map((v) => v.variant);
     for (const p of peers) {
       stats[`ratio:${p}`] = (s) => medianOf('added:ours')(s) / medianOf(`added:${p}`)(s);
     }
@@ -197,27 +208,26 @@ async function measure(): Promise<void> {
   });
 }
 
-/** Under callgrind: one marker call (os.getPriority, which callgrind dumps before) between variants. */
-async function callgrindPasses(): Promise<void> {
-  const measured = Number(process.env.CALLGRIND_BATCHES ?? 20);
-  const passes = Number(process.env.CALLGRIND_PASSES ?? 3);
-  const variants = await buildVariants();
-  for (const v of variants) await drive(v, Number(process.env.CALLGRIND_WARMUP ?? 100));
-  await check(variants);
-  const order: string[] = [];
-  // Segments between markers alternate: a full GC (discarded), then one variant's requests.
+/**
+ * Under callgrind (bench/callgrind.ts): one variant per process, `--callgrind <framework> <variant>`.
+ * After warm-up, each pass drives the same batches between two marker calls (os.getPriority, which
+ * callgrind dumps before); no GC is forced between passes (a full GC makes V8 drop and recompile code).
+ */
+async function callgrindPasses(framework: string, variant: string): Promise<void> {
+  const measured = Number(process.env.CALLGRIND_BATCHES ?? 60);
+  const passes = Number(process.env.CALLGRIND_PASSES ?? 4);
+  const v = (await buildVariants([`${framework}/${variant}`]))[0];
+  if (v === undefined) throw new Error(`no variant ${framework}/${variant}`);
+  await drive(v, Number(process.env.CALLGRIND_WARMUP ?? 600));
+  await check([v]);
   for (let pass = 0; pass < passes; pass++) {
-    for (const v of variants) {
-      getPriority();
-      gc?.();
-      getPriority();
-      await drive(v, measured);
-      order.push(`${v.framework}/${v.variant}`);
-    }
+    getPriority();
+    await drive(v, measured);
   }
   getPriority();
-  process.stdout.write(JSON.stringify({ order, passes, requests: measured * URLS.length }) + '\n');
+  process.stdout.write(`${JSON.stringify({ passes, requests: measured * URLS.length })}\n`);
 }
 
-if (process.argv.includes('--callgrind')) await callgrindPasses();
+const at = process.argv.indexOf('--callgrind');
+if (at !== -1) await callgrindPasses(process.argv[at + 1]!, process.argv[at + 2]!);
 else await measure();

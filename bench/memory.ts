@@ -11,6 +11,7 @@ import client from 'prom-client';
 import { catalog } from '../src/metrics/catalog.ts';
 import { log, pick, writeResult } from './lib/output.ts';
 import {
+  BENCH_CALLS_TOTAL,
   counterLabelSets,
   fillCounters,
   fillHistograms,
@@ -51,7 +52,7 @@ function child(variant: Variant): void {
   const promC = variant === 'prom-counter' ? promCounter(promRegistry) : undefined;
   const promH = variant === 'prom-histogram' ? promHistogram(promRegistry) : undefined;
   if (ours) {
-    if (counter) ours.counter(catalog.callsTotal);
+    if (counter) ours.counter(BENCH_CALLS_TOTAL);
     else ours.histogram(catalog.httpRequestDuration);
   }
   const before = settle();

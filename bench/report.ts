@@ -9,7 +9,7 @@
  * Run: `node --import tsx bench/report.ts <results-dir> <quick|full>`, or
  * `node --import tsx bench/report.ts bench/results/latest.json` to re-render the last run.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { round } from './lib/stats.ts';
@@ -122,6 +122,30 @@ const blocking = read<{
   single: BlockingVariant;
   'prom-client': BlockingVariant;
 }>('scrape-blocking');
+interface CallgrindVariant {
+  variant: string;
+  perRequest: number;
+  spread: number;
+  perPass: number[];
+  added: number | null;
+}
+type CallgrindResult = {
+  commit: string;
+  date: string;
+  batches: number;
+  passes: number;
+  warmupRequests: number;
+  requestsPerPass: number;
+} & Record<'express' | 'fastify' | 'node', CallgrindVariant[] | undefined>;
+// Instruction counts do not move with the load: this run's, or the last full count committed.
+const callgrindFile = `${root}bench/results/callgrind.json`;
+const callgrind: CallgrindResult | undefined = combined
+  ? (combined.callgrind as CallgrindResult | undefined)
+  : existsSync(`${source}/callgrind.json`)
+    ? read<CallgrindResult>('callgrind')
+    : existsSync(callgrindFile)
+      ? (JSON.parse(readFileSync(callgrindFile, 'utf8')) as CallgrindResult)
+      : undefined;
 const loadStart =
   combined?.loadStart ??
   readFileSync(`${source}/loadavg-start.txt`, 'utf8').trim().split(' ').slice(0, 3).join(' ');
@@ -404,12 +428,44 @@ lines.push(
     'A target whose interval is wider than the target itself is reported as unresolved, never as a pass.',
 );
 lines.push('');
+if (callgrind) {
+  lines.push('### Request path in instructions (callgrind)');
+  lines.push('');
+  row(['variant', 'instructions / request', 'passes after the first', 'spread', 'added vs baseline']);
+  row(['---', '---:', '---:', '---:', '---:']);
+  for (const framework of ['fastify', 'express', 'node'] as const) {
+    for (const v of callgrind[framework] ?? []) {
+      const label = inproc[framework].variants.find((x) => x.variant === v.variant)?.label ?? v.variant;
+      row([
+        `${framework === 'fastify' ? 'Fastify' : framework === 'express' ? 'Express' : 'node:http'}: ${label}`,
+        v.perRequest,
+        v.perPass
+          .slice(1)
+          .map((x) => `${round(x / 1000, 1)}k`)
+          .join(', '),
+        v.spread,
+        v.added === null ? '' : sign(v.added),
+      ]);
+    }
+  }
+  lines.push('');
+  lines.push(
+    `Measured at commit ${callgrind.commit} (${callgrind.date}) with \`node --import tsx bench/callgrind.ts\`: each variant in its own ` +
+      'process under `valgrind --tool=callgrind`, V8 made repeatable (`--predictable`, fixed seeds, one thread), ' +
+      `${callgrind.warmupRequests} requests of warm-up, then ${callgrind.passes} passes of ${callgrind.requestsPerPass} requests. ` +
+      'V8’s optimising compilations, which go on long after warm-up, are counted apart and left out; garbage collection is kept. ' +
+      'Figures are the median of the passes after the first (each listed); an "added" figure smaller than the spreads beside it is not resolved ' +
+      '(a pass with a full garbage collection in it stands out). ' +
+      'Counts do not change with the load of the machine, only with the code.',
+  );
+  lines.push('');
+}
 lines.push('### Scrapes while serving');
 lines.push('');
 row(['variant', 'longest event-loop block', '`/api/health` p99', '`/api/health` max', 'scrape (median)']);
 row(['---', '---:', '---:', '---:', '---:']);
 for (const [k, label] of [
-  ['sliced', 'ours, sliced rendering, gzip on the thread pool'],
+  ['sliced', 'ours, sliced rendering, gzip on the thread pool as it renders'],
   ['single', 'ours, single-shot rendering (before)'],
   ['prom-client', 'prom-client `await metrics()`, async gzip'],
 ] as const) {
@@ -480,6 +536,7 @@ writeFileSync(
       http,
       inproc,
       'scrape-blocking': blocking,
+      ...(callgrind ? { callgrind } : {}),
     },
     null,
     2,

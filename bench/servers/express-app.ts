@@ -1,17 +1,18 @@
 /**
  * The Express 5 benchmark app of each variant. Variants: `baseline` (no metrics), `ours`
- * (expressMetrics), `bundle` (express-prom-bundle 8 with method, path and status labels and the same
+ * (instrumentExpress, as documented), `ours-middleware` (the same recording as an `app.use()` layer:
+ * expressMetrics), `bundle` (express-prom-bundle 8 with method, path and status labels and the same
  * buckets), `prom-client` (a hand-written prom-client middleware with the same labels as ours).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import promBundle from 'express-prom-bundle';
 import client from 'prom-client';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
-import { expressMetrics } from '../../src/metrics/http/express.ts';
+import { expressMetrics, instrumentExpress } from '../../src/metrics/http/express.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { BUCKETS, booking, calls, promClientRequestMetrics, STATS_PATH, UNMATCHED } from './shared.ts';
 
-export const EXPRESS_VARIANTS = ['baseline', 'ours', 'bundle', 'prom-client'] as const;
+export const EXPRESS_VARIANTS = ['baseline', 'ours', 'ours-middleware', 'bundle', 'prom-client'] as const;
 export type ExpressVariant = (typeof EXPRESS_VARIANTS)[number];
 
 /** The benchmark app of one variant and a function returning what it recorded. */
@@ -26,6 +27,10 @@ export function buildExpress(
   let stats: () => string | Promise<string> = () => '';
 
   if (variant === 'ours') {
+    const registry = createRegistry();
+    instrumentExpress(app, new HttpMetrics(registry));
+    stats = () => registry.expose('text');
+  } else if (variant === 'ours-middleware') {
     const registry = createRegistry();
     app.use(expressMetrics(new HttpMetrics(registry)));
     stats = () => registry.expose('text');

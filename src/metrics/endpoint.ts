@@ -2,17 +2,41 @@
  * `/api/metrics` as a framework-free handler: authentication, content negotiation (Prometheus text
  * 0.0.4 or OpenMetrics 1.0) and gzip. Adapters turn it into an Express, Fastify or node:http route.
  */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 import { createTokenVerifier } from './auth.ts';
 import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 import type { Registry } from './core/registry.ts';
 import { WarningCodes, warnOnce } from './core/warnings.ts';
 
-/** Compresses on libuv's thread pool, chunk by chunk: the event loop only hands buffers over. */
-function gzip(chunks: readonly Buffer[]): Promise<Buffer> {
-  return buffer(Readable.from(chunks).pipe(createGzip()));
+const GZIP_AHEAD_BYTES = 1 << 20;
+
+/** Hands each piece of text to a consumer, which may hold the rendering back by returning a promise. */
+type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+
+/**
+ * Compresses on libuv's thread pool while `produce` renders: each encoded piece goes to zlib as it is
+ * made and is dropped once compressed, so the uncompressed exposition is never held whole and the
+ * event loop only hands buffers over (waiting for zlib when it falls behind).
+ */
+async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<Buffer> {
+  // Rendering may run up to this far ahead of compression, so both proceed at once on two cores.
+  const gz = createGzip({ writableHighWaterMark: GZIP_AHEAD_BYTES } as ZlibOptions);
+  const compressed = buffer(gz);
+  try {
+    await produce(async (chunk) => {
+      if (!gz.write(chunk)) await once(gz, 'drain');
+    });
+    gz.end();
+  } catch (err) {
+    gz.destroy(err as Error);
+    compressed.catch(() => {});
+    throw err;
+  }
+  return compressed;
 }
 
 export interface EndpointRequest {
@@ -23,7 +47,20 @@ export interface EndpointRequest {
 export interface EndpointResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  /**
+   * A large uncompressed exposition comes as its pieces, in order: joining them would copy it whole
+   * in one step. `sendBody` writes any body to a Node response.
+   */
+  body: string | Buffer | readonly Buffer[];
+}
+
+/**
+ * Writes an endpoint's body to a Node response (after its head): pieces are streamed as the socket
+ * takes them, so a large exposition is never copied or written in one step.
+ */
+export function sendBody(res: ServerResponse, body: EndpointResponse['body']): void {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+  else Readable.from(body).pipe(res);
 }
 
 export interface MetricsEndpointOptions {
@@ -73,9 +110,19 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
   if (!enabled) return async () => NOT_FOUND;
   const verifier = createTokenVerifier(options.tokens);
   const registry = options.registry;
-  const render = options.render ?? ((format: ExpositionFormat) => registry.exposeSliced(format));
-  // Scrapes that arrive while the same rendering (and compression) is under way share it: two
-  // Prometheus replicas scraping together cost one rendering. Nothing is kept once it is served.
+  // Renders into a sink: the registry's own sliced rendering hands pieces over as it makes them.
+  const custom = options.render;
+  const renderInto = custom
+    ? async (format: ExpositionFormat, sink: ChunkSink) => {
+        const r = await custom(format);
+        for (const chunk of typeof r === 'string' ? [Buffer.from(r, 'utf8')] : r) await sink(chunk);
+      }
+    : async (format: ExpositionFormat, sink: ChunkSink) => {
+        await registry.exposeSliced(format, { onChunk: sink });
+      };
+  // Scrapes that arrive while the same rendering is under way (same format, both compressed or both
+  // not) share it: two Prometheus replicas scraping together cost one rendering and one compression.
+  // Nothing is kept once it is served.
   const inFlight = new Map<string, Promise<Buffer[]>>();
   const shared = (key: string, make: () => Promise<Buffer[]>): Promise<Buffer[]> => {
     let p = inFlight.get(key);
@@ -87,11 +134,14 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
   };
   const rendered = (format: ExpositionFormat) =>
     shared(format, async () => {
-      const r = await render(format);
-      return typeof r === 'string' ? [Buffer.from(r, 'utf8')] : r;
+      const chunks: Buffer[] = [];
+      await renderInto(format, (chunk) => {
+        chunks.push(chunk);
+      });
+      return chunks;
     });
   const compressed = (format: ExpositionFormat) =>
-    shared(`${format}+gzip`, async () => [await gzip(await rendered(format))]);
+    shared(`${format}+gzip`, async () => [await gzipWhile((sink) => renderInto(format, sink))]);
 
   return async function metricsEndpoint(req) {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -126,8 +176,10 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
       vary: 'Accept, Accept-Encoding',
     };
     if (useGzip) headers['content-encoding'] = 'gzip';
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    headers['content-length'] = String(body.length);
-    return { status: 200, headers, body: method === 'HEAD' ? '' : body };
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    headers['content-length'] = String(length);
+    if (method === 'HEAD') return { status: 200, headers, body: '' };
+    return { status: 200, headers, body: chunks.length === 1 ? chunks[0]! : chunks };
   };
 }

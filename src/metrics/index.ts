@@ -19,7 +19,13 @@ export {
 } from './core/types.ts';
 export { WarningCodes } from './core/warnings.ts';
 export { DEFAULT_EXCLUDED_PATHS, DEFAULTS, redisKeyPrefix } from './defaults.ts';
-export { createMetricsEndpoint, type MetricsEndpoint, type MetricsEndpointOptions } from './endpoint.ts';
+export {
+  createMetricsEndpoint,
+  type EndpointResponse,
+  type MetricsEndpoint,
+  type MetricsEndpointOptions,
+  sendBody,
+} from './endpoint.ts';
 export {
   type Exposition,
   ExpositionParseError,

@@ -167,10 +167,11 @@ export async function buildService(deps: AppDeps): Promise<Service> {
   });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
   app.server.maxConnections = SERVER_LIMITS.maxConnections;
+  // First, so its onRequest hook sees every request, also those the auth hooks answer themselves.
+  await app.register(fastifyMetrics, { metrics: metrics.http });
   await applyDemoCredentials(database.db, config);
   await registerAuth(app, config, deps.sessionSecret ?? resolveSessionSecret(config), database.db);
 
-  await app.register(fastifyMetrics, { metrics: metrics.http });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

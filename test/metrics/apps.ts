@@ -9,13 +9,14 @@ import Fastify from 'fastify';
 import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { HttpMetrics } from '../../src/metrics/http/core.ts';
-import { expressMetrics, expressMetricsEndpoint } from '../../src/metrics/http/express.ts';
+import { expressMetrics, expressMetricsEndpoint, instrumentExpress } from '../../src/metrics/http/express.ts';
 import { fastifyMetrics, fastifyMetricsEndpoint } from '../../src/metrics/http/fastify.ts';
 import { instrumentHandler, nodeMetricsHandler, setRoute } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789';
-export type Adapter = 'express' | 'fastify' | 'node';
+/** `express` is instrumented as documented (instrumentExpress); `express-middleware` with app.use(). */
+export type Adapter = 'express' | 'express-middleware' | 'fastify' | 'node';
 
 export interface RunningApp {
   url: string;
@@ -36,9 +37,12 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-export async function startApp(adapter: Adapter, options: { enabled?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(
+  adapter: Adapter,
+  options: { enabled?: boolean; traceId?: () => string | undefined } = {},
+): Promise<RunningApp> {
   const registry = createRegistry();
-  const metrics = new HttpMetrics(registry, { enabled: options.enabled });
+  const metrics = new HttpMetrics(registry, { enabled: options.enabled, traceId: options.traceId });
   const formats: string[] = [];
   const endpoint = createMetricsEndpoint({
     registry,
@@ -49,9 +53,10 @@ export async function startApp(adapter: Adapter, options: { enabled?: boolean } 
     },
   });
 
-  if (adapter === 'express') {
+  if (adapter === 'express' || adapter === 'express-middleware') {
     const app = express();
-    app.use(expressMetrics(metrics));
+    if (adapter === 'express') instrumentExpress(app, metrics);
+    else app.use(expressMetrics(metrics));
     app.get('/api/metrics', expressMetricsEndpoint(endpoint));
     app.get('/api/health', (_req, res) => {
       res.json({ status: 'ok' });

@@ -5,7 +5,7 @@ import { readExposition, type Sample } from '../../src/metrics/exposition-reader
 import { waitFor } from '../support/wait.ts';
 import { type Adapter, type RunningApp, startApp, TOKEN } from './apps.ts';
 
-const ADAPTERS: Adapter[] = ['express', 'fastify', 'node'];
+const ADAPTERS: Adapter[] = ['express', 'express-middleware', 'fastify', 'node'];
 
 /** The fixed traffic every adapter gets. */
 const TRAFFIC: Array<{ method: string; path: string; times: number }> = [
@@ -102,6 +102,7 @@ describe('HTTP middleware adapters', () => {
   test('every adapter records identical series for identical traffic', async () => {
     const seen = new Map<Adapter, string[]>();
     for (const [a, app] of apps) seen.set(a, countSamples(await scrape(app)));
+    assert.deepEqual(seen.get('express-middleware'), seen.get('express'));
     assert.deepEqual(seen.get('fastify'), seen.get('express'));
     assert.deepEqual(seen.get('node'), seen.get('express'));
   });
@@ -152,43 +153,166 @@ for (const adapter of ADAPTERS) {
   });
 }
 
-test('express: templates of routes in mounted routers include the mount point', async () => {
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: with a trace id source, request durations carry it as an exemplar`, async () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const app = await startApp(adapter, { traceId: () => trace });
+    try {
+      assert.equal((await request(`${app.url}/api/bookings/7`, 'GET')).status, 200);
+      const text = await waitFor(
+        () => {
+          const t = app.registry.expose('openmetrics');
+          return t.includes('trace_id') && t;
+        },
+        { what: 'the traced request to be recorded', timeoutMs: 5000, intervalMs: 10 },
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `askproai_http_request_duration_seconds_bucket\\{method="GET",endpoint="/api/bookings/:id",status="200",le="[^"]+"\\} 1 # \\{trace_id="${trace}"\\}`,
+        ),
+      );
+    } finally {
+      await app.close();
+    }
+  });
+}
+
+for (const install of ['instrumentExpress', 'middleware'] as const) {
+  test(`express (${install}): templates of routes in mounted routers include the mount point`, async () => {
+    const { default: express } = await import('express');
+    const { createRegistry } = await import('../../src/metrics/registry.ts');
+    const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
+    const { expressMetrics, instrumentExpress } = await import('../../src/metrics/http/express.ts');
+    const registry = createRegistry();
+    const app = express();
+    if (install === 'instrumentExpress') instrumentExpress(app, new HttpMetrics(registry));
+    else app.use(expressMetrics(new HttpMetrics(registry)));
+    const items = express.Router();
+    items.get('/items/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    app.use('/api/v1', items);
+    app.use('/api/v2', items);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      for (const path of ['/api/v1/items/1', '/api/v1/items/2', '/api/v2/items/3'])
+        assert.equal((await request(`${base}${path}`, 'GET')).status, 200);
+      // Recorded when each response closes, which may come just after the client has its answer.
+      const text = await waitFor(
+        () => {
+          const t = registry.expose();
+          return /items\/:id",status="200"\} 2/.test(t) && /v2\/items\/:id",status="200"\} 1/.test(t) && t;
+        },
+        { what: 'the three requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
+      );
+      assert.match(
+        text,
+        /askproai_http_requests_total\{method="GET",endpoint="\/api\/v1\/items\/:id",status="200"\} 2/,
+      );
+      assert.match(
+        text,
+        /askproai_http_requests_total\{method="GET",endpoint="\/api\/v2\/items\/:id",status="200"\} 1/,
+      );
+    } finally {
+      server.close();
+    }
+  });
+}
+
+test('express: an app instrumented and given the middleware as well counts each request once', async () => {
   const { default: express } = await import('express');
   const { createRegistry } = await import('../../src/metrics/registry.ts');
   const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
-  const { expressMetrics } = await import('../../src/metrics/http/express.ts');
+  const { expressMetrics, instrumentExpress } = await import('../../src/metrics/http/express.ts');
   const registry = createRegistry();
+  const metrics = new HttpMetrics(registry);
   const app = express();
-  app.use(expressMetrics(new HttpMetrics(registry)));
-  const items = express.Router();
-  items.get('/items/:id', (req, res) => {
+  instrumentExpress(app, metrics);
+  instrumentExpress(app, metrics);
+  app.use(expressMetrics(metrics));
+  // A sub-app mounted on the instrumented app, with its own middleware of the same metrics.
+  const admin = express();
+  admin.use(expressMetrics(metrics));
+  admin.get('/stats', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/admin', admin);
+  app.get('/api/bookings/:id', (req, res) => {
     res.json({ id: req.params.id });
   });
-  app.use('/api/v1', items);
-  app.use('/api/v2', items);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
-    for (const path of ['/api/v1/items/1', '/api/v1/items/2', '/api/v2/items/3'])
+    for (const path of ['/api/bookings/1', '/api/bookings/2', '/admin/stats'])
       assert.equal((await request(`${base}${path}`, 'GET')).status, 200);
-    // Recorded when each response closes, which may come just after the client has its answer.
     const text = await waitFor(
       () => {
         const t = registry.expose();
-        return /items\/:id",status="200"\} 2/.test(t) && /v2\/items\/:id",status="200"\} 1/.test(t) && t;
+        return /bookings\/:id",status="200"\} \d/.test(t) && /\/admin\/stats",status="200"\} \d/.test(t) && t;
+      },
+      { what: 'the requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
+    );
+    // Let any second recording of the same responses land before reading the counts.
+    await new Promise((r) => setImmediate(r));
+    const counts = registry.expose();
+    assert.match(
+      counts,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/bookings\/:id",status="200"\} 2\n/,
+      text,
+    );
+    assert.match(
+      counts,
+      /askproai_http_requests_total\{method="GET",endpoint="\/admin\/stats",status="200"\} 1\n/,
+    );
+  } finally {
+    server.close();
+  }
+});
+
+test('fastify: routes registered before the plugin, and answers from later onRequest hooks, are recorded', async () => {
+  const { default: Fastify } = await import('fastify');
+  const { createRegistry } = await import('../../src/metrics/registry.ts');
+  const { HttpMetrics } = await import('../../src/metrics/http/core.ts');
+  const { fastifyMetrics } = await import('../../src/metrics/http/fastify.ts');
+  const registry = createRegistry();
+  const app = Fastify();
+  app.get('/api/early/:id', async () => ({ early: true }));
+  await app.register(fastifyMetrics, { metrics: new HttpMetrics(registry) });
+  // An authentication check registered after the metrics, answering before any handler runs.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== 'Bearer ok') return reply.code(401).send({ error: 'no' });
+  });
+  app.get('/api/late/:id', async () => ({ late: true }));
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const ok = { authorization: 'Bearer ok' };
+    assert.equal((await request(`${base}/api/early/1`, 'GET', ok)).status, 200);
+    assert.equal((await request(`${base}/api/late/2`, 'GET', ok)).status, 200);
+    assert.equal((await request(`${base}/api/late/3`, 'GET')).status, 401);
+    const text = await waitFor(
+      () => {
+        const t = registry.expose();
+        return /status="401"\} 1/.test(t) && /early\/:id",status="200"\} 1/.test(t) && t;
       },
       { what: 'the three requests to be recorded', timeoutMs: 5000, intervalMs: 10 },
     );
     assert.match(
       text,
-      /askproai_http_requests_total\{method="GET",endpoint="\/api\/v1\/items\/:id",status="200"\} 2/,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/early\/:id",status="200"\} 1\n/,
     );
     assert.match(
       text,
-      /askproai_http_requests_total\{method="GET",endpoint="\/api\/v2\/items\/:id",status="200"\} 1/,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/late\/:id",status="200"\} 1\n/,
+    );
+    assert.match(
+      text,
+      /askproai_http_requests_total\{method="GET",endpoint="\/api\/late\/:id",status="401"\} 1\n/,
     );
   } finally {
-    server.close();
+    await app.close();
   }
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { catalog } from '../../src/metrics/catalog.ts';
@@ -6,6 +7,7 @@ import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
 import type { Registry } from '../../src/metrics/core/registry.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { startApp, TOKEN as TOKEN_APPS } from './apps.ts';
 
 const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -49,12 +51,65 @@ describe('sliced exposition', () => {
   test('yields to the event loop between slices, however large the registry', async () => {
     const registry = bigRegistry(3000);
     const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
-    // A slice ends after every 64 series once its time is up (at once with sliceMs 0): 6000 series.
-    assert.ok(result.length >= 6000 / 64, `${result.length} slices`);
+    // A slice ends after every 256 lines once its time is up (at once with sliceMs 0): 3000
+    // histogram series of 16 lines and 3000 counter series of one.
+    assert.ok(result.length >= (3000 * 16 + 3000) / 256, `${result.length} slices`);
     assert.ok(turns >= result.length - 1, `${turns} event-loop turns for ${result.length} slices`);
     // The single-shot writer never lets the event loop run.
     const single = await turnsDuring(async () => registry.expose('text'));
     assert.equal(single.turns, 0);
+  });
+
+  test('one family with many series is split into many slices', async () => {
+    const registry = createRegistry({ maxSeries: 20_000 });
+    const requests = registry.counter(catalog.httpRequestsTotal);
+    for (let i = 0; i < 10_000; i++) requests.with3('GET', `/api/v1/companies/cmp_${i}/calls`, 200).inc(i);
+    assert.equal(requests.series.size, 10_000);
+    const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
+    assert.ok(result.length >= 10_000 / 256, `${result.length} slices for one family of 10k series`);
+    assert.ok(turns >= result.length - 1, `${turns} event-loop turns for ${result.length} slices`);
+    assert.equal(Buffer.concat(result).toString('utf8'), registry.expose('text'));
+  });
+
+  test('pieces stay small however long the slice: each is encoded at about 32k characters', async () => {
+    const registry = bigRegistry(3000);
+    // A slice long enough for the whole registry: only the size bound cuts it.
+    const chunks = await registry.exposeSliced('text', { sliceMs: 60_000 });
+    const text = registry.expose('text');
+    assert.equal(Buffer.concat(chunks).toString('utf8'), text);
+    assert.ok(chunks.length >= text.length / (64 * 1024), `${chunks.length} pieces`);
+    for (const c of chunks) assert.ok(c.length < 128 * 1024, `a piece of ${c.length} bytes`);
+  });
+
+  test('with onChunk, pieces are handed over as they are made and rendering waits for the consumer', async () => {
+    const registry = bigRegistry(1000);
+    const received: Buffer[] = [];
+    let pending = 0;
+    const kept = await registry.exposeSliced('text', {
+      sliceMs: 0,
+      onChunk: async (chunk) => {
+        assert.equal(pending, 0, 'the next piece came before the consumer was done with the last');
+        pending++;
+        await new Promise((r) => setImmediate(r));
+        received.push(chunk);
+        pending--;
+      },
+    });
+    assert.deepEqual(kept, []);
+    assert.ok(received.length > 1);
+    assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
+  });
+
+  test('a large uncompressed exposition is served as its pieces, never joined', async () => {
+    const registry = bigRegistry(2000);
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
+    const r = await endpoint({ headers: auth });
+    assert.ok(Array.isArray(r.body), 'the body is the list of pieces');
+    const pieces = r.body as readonly Buffer[];
+    assert.ok(pieces.length > 1);
+    const joined = Buffer.concat(pieces);
+    assert.equal(r.headers['content-length'], String(joined.length));
+    assert.equal(joined.toString('utf8'), registry.expose('text'));
   });
 
   test('a small registry renders in one slice', async () => {
@@ -80,7 +135,7 @@ describe('sliced exposition', () => {
     assert.equal(renders, 1);
     assert.equal(a.status, 200);
     assert.deepEqual(a.body, b.body);
-    assert.equal(gunzipSync(a.body).toString(), registry.expose('text'));
+    assert.equal(gunzipSync(a.body as Buffer).toString(), registry.expose('text'));
     // Different formats are different renderings, and nothing is kept after a scrape is served.
     await Promise.all([
       endpoint({ headers }),
@@ -99,7 +154,43 @@ describe('sliced exposition', () => {
       endpoint({ headers: { ...auth, 'accept-encoding': 'gzip' } }),
     );
     assert.equal(result.headers['content-encoding'], 'gzip');
-    assert.equal(gunzipSync(result.body).toString(), registry.expose('text'));
+    assert.equal(gunzipSync(result.body as Buffer).toString(), registry.expose('text'));
     assert.ok(turns > 0);
   });
 });
+
+/** GETs `url` over a socket; the body as sent (still compressed if it was). */
+function fetchRaw(url: string, headers: Record<string, string>): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+for (const adapter of ['express', 'fastify', 'node'] as const) {
+  test(`${adapter}: a large exposition arrives whole, in pieces or compressed`, async () => {
+    const app = await startApp(adapter);
+    try {
+      const durations = app.registry.histogram(catalog.httpRequestDuration);
+      for (let i = 0; i < 900; i++) durations.with3('GET', `/api/v1/items/${i}/notes`, 200).observe(i / 1000);
+      const lines = (text: string) => text.split('\n').filter((l) => l.includes('/api/v1/items/'));
+      const expected = lines(app.registry.expose('text'));
+      assert.ok(expected.length >= 900 * 16);
+      const plain = await fetchRaw(`${app.url}/api/metrics`, { authorization: `Bearer ${TOKEN_APPS}` });
+      assert.equal(plain.status, 200);
+      assert.deepEqual(lines(plain.body.toString('utf8')), expected);
+      const gz = await fetchRaw(`${app.url}/api/metrics`, {
+        authorization: `Bearer ${TOKEN_APPS}`,
+        'accept-encoding': 'gzip',
+      });
+      assert.deepEqual(lines(gunzipSync(gz.body).toString('utf8')), expected);
+    } finally {
+      await app.close();
+    }
+  });
+}

@@ -101,18 +101,35 @@ export function writeFamilies(families: Iterable<AnyFamily>, format: ExpositionF
 export interface SliceOptions {
   /** The longest stretch of rendering between two yields to the event loop, in ms. Default 2. */
   sliceMs?: number;
+  /**
+   * Receives each piece of the UTF-8 text as soon as it is encoded, instead of collecting them (the
+   * result is then empty); rendering waits for a returned promise, so a consumer such as a gzip
+   * stream can hold it back while it catches up.
+   */
+  onChunk?: (chunk: Buffer) => void | Promise<void>;
 }
 
-/** Series rendered between two looks at the clock (a histogram series is 16 lines). */
-const CHECK_EVERY = 64;
+/**
+ * Lines rendered between two looks at the clock: a few tens of µs of work, whatever the shape of
+ * the registry (a histogram series is its bucket count plus two lines, a counter one line).
+ */
+const LINES_PER_CHECK = 256;
+/**
+ * Text kept as one string before it is encoded (UTF-16 units). Kept small, so the flat copy that
+ * encoding makes is an ordinary young-generation allocation that dies at once, instead of a large
+ * object that only a full garbage collection frees.
+ */
+const CHUNK_CHARS = 32 * 1024;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The same text as `writeFamilies`, rendered in slices: after at most `sliceMs` of rendering (plus
- * one batch of series) it yields to the event loop with `setImmediate`, so requests and timers run
- * between slices however large the registry is. Each slice's text is encoded as it is cut, so no
- * single step later flattens or encodes the whole exposition: the result is the UTF-8 text as a
- * list of buffers. Series added while a scrape is under way may or may not be included.
+ * one batch of `LINES_PER_CHECK` lines) it yields to the event loop with `setImmediate`, so requests
+ * and timers run between slices however large the registry or a single family is. The text is
+ * encoded in pieces of about `CHUNK_CHARS` as it is rendered, so no step later flattens or encodes
+ * the whole exposition: the result is the UTF-8 text as a list of buffers (or, with `onChunk`, each
+ * buffer handed over as it is made). Series added while a scrape is under way may or may not be
+ * included.
  */
 export async function writeFamiliesSliced(
   families: Iterable<AnyFamily>,
@@ -120,47 +137,51 @@ export async function writeFamiliesSliced(
   options: SliceOptions = {},
 ): Promise<Buffer[]> {
   const sliceMs = options.sliceMs ?? 2;
+  const onChunk = options.onChunk;
   const om = format === 'openmetrics';
   const chunks: Buffer[] = [];
   let out = '';
   let deadline = performance.now() + sliceMs;
-  let sinceCheck = 0;
-  /** True (once per batch of series) when the slice's time is up. */
-  const due = () => {
-    if (++sinceCheck < CHECK_EVERY) return false;
-    sinceCheck = 0;
-    return performance.now() >= deadline;
-  };
-  const cut = async () => {
-    chunks.push(Buffer.from(out, 'utf8'));
+  let lines = 0;
+  const emit = async () => {
+    if (out.length === 0) return;
+    const chunk = Buffer.from(out, 'utf8');
     out = '';
-    await yieldToEventLoop();
-    deadline = performance.now() + sliceMs;
+    if (onChunk === undefined) chunks.push(chunk);
+    else await onChunk(chunk);
+  };
+  /** Once per batch of lines: encode what is long enough, and yield when the slice's time is up. */
+  const checkpoint = async () => {
+    lines = 0;
+    if (out.length >= CHUNK_CHARS) await emit();
+    if (performance.now() >= deadline) {
+      await emit();
+      await yieldToEventLoop();
+      deadline = performance.now() + sliceMs;
+    }
   };
   for (const family of families) {
-    // Small families go through the single-shot writer whole.
-    if (family.series.size <= CHECK_EVERY) {
-      out = writeFamily(out, family, format);
-      sinceCheck += family.series.size;
-      if (due()) await cut();
-      continue;
-    }
     const declared = om ? openMetricsFamilyName(family) : family.name;
     out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+    lines += 2;
     if (family.type === 'histogram') {
+      const perSeries = family.bounds.length + 3;
       for (const s of family.series.values()) {
         out = writeHistogramSeries(out, family, s, om);
-        if (due()) await cut();
+        lines += perSeries;
+        if (lines >= LINES_PER_CHECK) await checkpoint();
       }
     } else {
+      const name = family.name;
       for (const s of (family as Exclude<AnyFamily, HistogramFamily>).series.values()) {
-        out = writeValueSeries(out, family.name, s);
-        if (due()) await cut();
+        out = writeValueSeries(out, name, s);
+        if (++lines >= LINES_PER_CHECK) await checkpoint();
       }
     }
+    if (lines >= LINES_PER_CHECK) await checkpoint();
   }
   if (om) out += '# EOF\n';
-  chunks.push(Buffer.from(out, 'utf8'));
+  await emit();
   return chunks;
 }
 

@@ -1,18 +1,23 @@
 /**
  * Fastify 5 adapter: `await app.register(fastifyMetrics, { metrics: httpMetrics })` before the
- * routes, and `app.get('/api/metrics', fastifyMetricsEndpoint(endpoint))`.
+ * routes and before plugins whose `onRequest` hooks may answer a request themselves (a global rate
+ * limit, an authentication check): a request answered by an earlier hook never reaches ours.
  *
- * Each route gets its own `onResponse` hook bound to its template's handle when it is registered
- * (`onRoute`), so a request does no lookup by URL or template at all; one global hook handles the
- * requests that matched no route. Durations come from Fastify's own monotonic `reply.elapsedTime`.
+ * A request costs one `onRequest` hook and one `close` listener on the response, and nothing else:
+ * no `onResponse` hook (any such hook makes Fastify put two listeners of its own on every response)
+ * and no `onRequestAbort` hook (a listener on every request). The `close` listener sees finished and
+ * aborted responses alike, so a request the client aborted counts as 499, as on Express and node:http.
+ * Each route's handle is bound to its config when the route is registered (`onRoute`), so a request
+ * does no lookup by template; requests that matched no route are `unmatched`. Durations come from
+ * Fastify's own monotonic `reply.elapsedTime`.
  */
+
+import { Readable } from 'node:stream';
 import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
-  onRequestAbortHookHandler,
-  onResponseHookHandler,
   RouteHandlerMethod,
   RouteOptions,
 } from 'fastify';
@@ -23,66 +28,93 @@ export interface FastifyMetricsOptions {
   metrics: HttpMetrics;
 }
 
-type HookList<T> = T | T[] | undefined;
-function append<T>(list: HookList<T>, hook: T): T[] {
-  return list === undefined ? [hook] : Array.isArray(list) ? [...list, hook] : [list, hook];
+/** The route's handle, kept in its config (Fastify copies a route's config into its context). */
+const HANDLE = Symbol('askproai.metrics.route');
+interface RouteConfig {
+  url?: string;
+  [HANDLE]?: RouteMetrics | null;
 }
 
-function routeHooks(
-  handle: RouteMetrics,
-  recordAborted: boolean,
-  traceId: (() => string | undefined) | undefined,
-) {
-  const aborted = new WeakSet<FastifyRequest>();
-  const onResponse: onResponseHookHandler =
-    traceId === undefined
-      ? function askproaiRecordRequest(request, reply, done) {
-          if (!recordAborted || !aborted.has(request))
-            handle.record(request.method, reply.statusCode, reply.elapsedTime / 1000);
-          done();
-        }
-      : // Tracing on: the request's span is still the active one in its onResponse hooks.
-        function askproaiRecordTracedRequest(request, reply, done) {
-          if (!recordAborted || !aborted.has(request))
-            handle.recordTraced(request.method, reply.statusCode, reply.elapsedTime / 1000, traceId());
-          done();
-        };
-  const onRequestAbort: onRequestAbortHookHandler = function askproaiRecordAbort(request, done) {
-    aborted.add(request);
-    handle.recordAborted(request.method);
-    done();
+/**
+ * Reads the config of the route a request matched. Fastify's public `request.routeOptions` builds a
+ * new object on every read; its request keeps the route context under a symbol, found once by name.
+ */
+function routeConfigReader(): (request: FastifyRequest) => RouteConfig | undefined {
+  let key: symbol | null | undefined;
+  const viaOptions = (request: FastifyRequest) => request.routeOptions.config as RouteConfig | undefined;
+  return (request) => {
+    if (key === undefined)
+      key = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.context') ?? null;
+    if (key === null) return viaOptions(request);
+    const context = (request as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[key];
+    return context?.config ?? viaOptions(request);
   };
-  return { onResponse, onRequestAbort };
 }
 
 async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Promise<void> {
   const metrics = options.metrics;
   if (!metrics.enabled) return;
+  const recordAborted = metrics.recordAborted;
   const traceId = metrics.traceId;
+  const configOf = routeConfigReader();
+
   app.addHook('onRoute', (route: RouteOptions) => {
-    const handle = metrics.route(route.url);
-    if (handle === null) return;
-    const hooks = routeHooks(handle, metrics.recordAborted, metrics.traceId);
-    route.onResponse = append(route.onResponse as HookList<onResponseHookHandler>, hooks.onResponse);
-    if (metrics.recordAborted) {
-      route.onRequestAbort = append(
-        route.onRequestAbort as HookList<onRequestAbortHookHandler>,
-        hooks.onRequestAbort,
-      );
-    }
+    route.config = {
+      ...(route.config as object),
+      [HANDLE]: metrics.route(route.url),
+    } as RouteOptions['config'];
   });
+
+  /** The handle a request records into, or null when its route (or unmatched path) is excluded. */
+  const handleOf = (request: FastifyRequest): RouteMetrics | null => {
+    const config = configOf(request);
+    const bound = config?.[HANDLE];
+    if (bound !== undefined) return bound;
+    // A route registered before this plugin, or no route at all (Fastify's not-found handler).
+    if (config?.url !== undefined) return metrics.route(config.url);
+    return metrics.isExcludedPath(request.url) ? null : metrics.unmatched();
+  };
+
+  if (traceId === undefined) {
+    app.addHook(
+      'onRequest',
+      function askproaiObserveRequest(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        done: HookHandlerDoneFunction,
+      ) {
+        const res = reply.raw;
+        res.on('close', function askproaiRecordRequest() {
+          const finished = res.writableFinished;
+          if (!finished && !recordAborted) return;
+          const handle = handleOf(request);
+          if (handle === null) return;
+          if (finished) handle.record(request.method, res.statusCode, reply.elapsedTime / 1000);
+          else handle.recordAborted(request.method);
+        });
+        done();
+      },
+    );
+    return;
+  }
+  // Tracing on: the trace id is read while the request's span is active, and kept as an exemplar.
   app.addHook(
-    'onResponse',
-    function askproaiRecordUnmatched(
+    'onRequest',
+    function askproaiObserveTracedRequest(
       request: FastifyRequest,
       reply: FastifyReply,
       done: HookHandlerDoneFunction,
     ) {
-      if (request.is404 && !metrics.isExcludedPath(request.url)) {
-        const seconds = reply.elapsedTime / 1000;
-        if (traceId === undefined) metrics.unmatched().record(request.method, reply.statusCode, seconds);
-        else metrics.unmatched().recordTraced(request.method, reply.statusCode, seconds, traceId());
-      }
+      const res = reply.raw;
+      const trace = traceId();
+      res.on('close', function askproaiRecordRequest() {
+        const finished = res.writableFinished;
+        if (!finished && !recordAborted) return;
+        const handle = handleOf(request);
+        if (handle === null) return;
+        if (finished) handle.recordTraced(request.method, res.statusCode, reply.elapsedTime / 1000, trace);
+        else handle.recordAborted(request.method);
+      });
       done();
     },
   );
@@ -96,6 +128,7 @@ export function fastifyMetricsEndpoint(endpoint: MetricsEndpoint): RouteHandlerM
   return async function askproaiMetricsEndpoint(request, reply) {
     const r = await endpoint(request);
     reply.code(r.status).headers(r.headers);
-    return reply.send(r.body);
+    // Pieces of a large exposition are streamed as the socket takes them.
+    return reply.send(typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : Readable.from(r.body));
   };
 }

@@ -7,7 +7,7 @@
  * ```
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { EndpointRequest, MetricsEndpoint } from '../endpoint.ts';
+import { type EndpointRequest, type MetricsEndpoint, sendBody } from '../endpoint.ts';
 import type { HttpMetrics } from './core.ts';
 
 const routes = new WeakMap<IncomingMessage, string>();
@@ -53,7 +53,7 @@ export function nodeMetricsHandler(endpoint: MetricsEndpoint): RequestListener {
     endpoint(req as EndpointRequest).then(
       (r) => {
         res.writeHead(r.status, r.headers);
-        res.end(r.body);
+        sendBody(res, r.body);
       },
       () => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
