@@ -30,9 +30,10 @@ import {
 import { recordingRules } from '../../src/monitoring/rules/recording.ts';
 import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { fetchJson, fetchText, promQueryClient } from '../support/http.ts';
-import { freePort, withFreePort } from '../support/ports.ts';
+import { freePort } from '../support/ports.ts';
 import { type ManagedProcess, makeTempDir, removeTempDir, spawnProcess } from '../support/processes.ts';
 import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
+import { startTestService } from '../support/service.ts';
 import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '../support/sinks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -79,26 +80,7 @@ export interface ServiceInstance {
 }
 
 export async function startService(): Promise<ServiceInstance> {
-  const dataDir = await makeTempDir('ha-service');
-  let port = 0;
-  const proc = await withFreePort(async (p) => {
-    port = p;
-    return spawnProcess(process.execPath, [join(ROOT, 'scripts/askproai-dev.js'), 'serve'], {
-      name: `askproai serve :${p}`,
-      cwd: ROOT,
-      env: {
-        PORT: String(p),
-        HOST: '127.0.0.1',
-        METRICS_AUTH_TOKEN: TOKEN,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: `sqlite:${join(dataDir, 'askproai.sqlite')}`,
-      },
-      tempDirs: [dataDir],
-      readyUrl: `http://127.0.0.1:${p}/api/health`,
-      timeoutMs: 90_000,
-    });
-  });
+  const { port, process: proc } = await startTestService(TOKEN, 'askproai serve (HA)');
   return { port, target: `127.0.0.1:${port}`, process: proc };
 }
 

@@ -26,10 +26,10 @@ import { DEMO_CREDENTIALS } from '../../src/service/demo.ts';
 import { type Alertmanager, startAlertmanager } from '../support/alertmanager.ts';
 import { redisUrl } from '../support/env.ts';
 import { type Exporter, startNodeExporter, startRedisExporter } from '../support/exporters.ts';
-import { withFreePort } from '../support/ports.ts';
-import { type ManagedProcess, makeTempDir, removeTempDir, spawnProcess } from '../support/processes.ts';
+import { type ManagedProcess, makeTempDir, removeTempDir } from '../support/processes.ts';
 import { type Prometheus, startPrometheus } from '../support/prometheus.ts';
 import { fastRules as shortenedRules } from '../support/rules.ts';
+import { startTestService } from '../support/service.ts';
 import { type SlackSink, type SmtpSink, startSlackSink, startSmtpSink } from '../support/sinks.ts';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria.ts';
 import { waitFor } from '../support/wait.ts';
@@ -112,25 +112,7 @@ before(async () => {
   await run('sh', [join(ROOT, webAuthPaths.render)], {
     env: { PATH: process.env.PATH, WEB_CONFIG_SECRETS: secretsDir, WEB_CONFIG_DIR: webConfigDir },
   });
-  const dataDir = await makeTempDir('live-service');
-  service = await withFreePort(async (port) => {
-    servicePort = port;
-    return spawnProcess(process.execPath, [join(ROOT, 'scripts/askproai-dev.js'), 'serve'], {
-      name: 'askproai serve',
-      cwd: ROOT,
-      env: {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        METRICS_AUTH_TOKEN: TOKEN,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: `sqlite:${join(dataDir, 'askproai.sqlite')}`,
-      },
-      tempDirs: [dataDir],
-      readyUrl: `http://127.0.0.1:${port}/api/health`,
-      timeoutMs: 60_000,
-    });
-  });
+  ({ port: servicePort, process: service } = await startTestService(TOKEN));
 
   // Alertmanager: the generated routing; Slack and SMTP point at the sinks, secrets in files as in production.
   const amYaml = parse(await read(paths.alertmanager)) as Yaml & {
