@@ -10,6 +10,7 @@ import type { MetricDef } from '../metrics/core/types.ts';
 import { type CapacityPlan, capacityPlan, durationSeconds, thousands } from './capacity.ts';
 import type { Context } from './context.ts';
 import { prometheusConfig, RULES_DIR } from './prometheus.ts';
+import { failFunction, readPasswordFunction } from './shell.ts';
 import { webConfigFlag, webHealthcheck, webSecretName } from './webauth.ts';
 
 /** Where the replicas' files are mounted inside the Prometheus containers. */
@@ -343,10 +344,9 @@ set -eu
 
 file=\${VM_AUTH_PASSWORD_FILE:-${passwordFile}}
 
-fail() {
-  echo "victoriametrics-auth: $*" >&2
-  exit 1
-}
+${failFunction('victoriametrics-auth')}
+
+${readPasswordFunction()}
 
 [ $# -ge 1 ] || fail "usage: auth.sh <program> [flags]"
 for arg in "$@"; do
@@ -356,14 +356,8 @@ for arg in "$@"; do
     ;;
   esac
 done
-[ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
-[ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
-password=$(cat "$file")
-# As the web passwords: letters, digits and ._~+/=- only (Grafana expands $ in provisioned values).
-case $password in
-*[!A-Za-z0-9._~+/=-]*) fail "$file: the password may hold only letters, digits and ._~+/=-" ;;
-esac
-[ \${#password} -ge 16 ] || fail "$file: the password must have at least 16 characters"
+# The web passwords' rules, without their upper limit: nothing here hashes it with bcrypt.
+read_password "$file" "the password"
 key=$(od -An -vtx1 -N24 /dev/urandom | tr -d ' \\n')
 [ \${#key} -eq 48 ] || fail "could not read a key from /dev/urandom"
 
