@@ -46,6 +46,24 @@ export function webSecretName(ctx: Context, server: WebServer): string {
   return ctx.config.webAuth[server].passwordFile.slice('/run/secrets/'.length);
 }
 
+/** How often and how patiently compose checks the servers' health. */
+const HEALTHCHECK_TIMING = { interval: '15s', timeout: '5s', retries: 5 } as const;
+
+/**
+ * Compose health check of a server behind basic auth whose image has no client that sends the password
+ * without putting it on a command line (Prometheus, VictoriaMetrics, vmalert): it answers, and refuses
+ * `path` without credentials.
+ */
+export function refusingHealthcheck(port: number, path: string): Record<string, unknown> {
+  return {
+    test: [
+      'CMD-SHELL',
+      `wget -S -q -O /dev/null http://localhost:${port}${path} 2>&1 | grep -q 'HTTP/1.[01] 401'`,
+    ],
+    ...HEALTHCHECK_TIMING,
+  };
+}
+
 /**
  * Compose health check of a server. Alertmanager's goes through basic auth (amtool reads the password
  * file named in the client configuration). Prometheus' image has no client that sends basic auth without
@@ -53,21 +71,18 @@ export function webSecretName(ctx: Context, server: WebServer): string {
  * answers and refuses a request without credentials (the self-scrape is the check with them).
  */
 export function webHealthcheck(ctx: Context, server: WebServer, port: number): Record<string, unknown> {
-  const test =
-    server === 'prometheus'
-      ? [
-          'CMD-SHELL',
-          `wget -S -q -O /dev/null http://localhost:${port}/-/ready 2>&1 | grep -q 'HTTP/1.[01] 401'`,
-        ]
-      : [
-          'CMD',
-          '/bin/amtool',
-          `--http.config.file=${ctx.config.webAuth.dir}/${webConfigFiles.client(server)}`,
-          `--alertmanager.url=http://localhost:${port}`,
-          'config',
-          'show',
-        ];
-  return { test, interval: '15s', timeout: '5s', retries: 5 };
+  if (server === 'prometheus') return refusingHealthcheck(port, '/-/ready');
+  return {
+    test: [
+      'CMD',
+      '/bin/amtool',
+      `--http.config.file=${ctx.config.webAuth.dir}/${webConfigFiles.client(server)}`,
+      `--alertmanager.url=http://localhost:${port}`,
+      'config',
+      'show',
+    ],
+    ...HEALTHCHECK_TIMING,
+  };
 }
 
 /**
