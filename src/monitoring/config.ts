@@ -395,6 +395,13 @@ export const monitoringConfig = {
     selectorLabel: { 'app.kubernetes.io/part-of': 'askproai' } as Record<string, string>,
     /** Label the Grafana sidecar watches for dashboard ConfigMaps. */
     grafanaDashboardLabel: { grafana_dashboard: '1' } as Record<string, string>,
+    /**
+     * Who may reach Prometheus' and Alertmanager's web ports besides the stack itself (the
+     * NetworkPolicies of networkpolicy.yaml): pods with `queryPodLabel` in the namespace (Grafana) and
+     * pods of any namespace labelled `queryNamespaceLabel` (where a shared Grafana runs).
+     */
+    queryPodLabel: { 'app.kubernetes.io/name': 'grafana' } as Record<string, string>,
+    queryNamespaceLabel: { 'monitoring.askproai.io/query': 'true' } as Record<string, string>,
   },
 
   /** Grafana dashboards: shared defaults. */
