@@ -391,6 +391,11 @@ export const monitoringConfig = {
     tokenSecret: 'askproai-metrics-token',
     /** Secret with the Slack webhook URL and SMTP password (keys as in observability/secrets). */
     alertmanagerSecret: 'askproai-alertmanager-secrets',
+    /**
+     * Secret with the long-term store's basic auth (keys `username` and `password`), which the replicas'
+     * remote write sends: the store accepts writes from no one else (as in the compose HA layout).
+     */
+    remoteWriteSecret: 'askproai-remote-write',
     /** Label every object carries so the Prometheus and Alertmanager resources select them. */
     selectorLabel: { 'app.kubernetes.io/part-of': 'askproai' } as Record<string, string>,
     /** Label the Grafana sidecar watches for dashboard ConfigMaps. */

@@ -251,4 +251,17 @@ describe('Kubernetes manifests', () => {
     // The service itself stays reachable (its exposure is the platform's ingress).
     assert.ok(allowed(stranger, service, monitoringConfig.kubernetes.containerPort));
   });
+
+  test('remote write sends the store credentials from a Secret, as the compose HA replicas do', async () => {
+    const [prometheus] = (await docs('prometheus.yaml')).filter((d) => d.kind === 'Prometheus');
+    const [remote] = (prometheus!.spec as { remoteWrite: { basicAuth?: unknown }[] }).remoteWrite;
+    const secret = monitoringConfig.kubernetes.remoteWriteSecret;
+    assert.deepEqual(remote!.basicAuth, {
+      username: { name: secret, key: 'username' },
+      password: { name: secret, key: 'password' },
+    });
+    // The README tells the operator to create that Secret; no value is committed.
+    const readme = await readFile(at(`${K}/README.md`), 'utf8');
+    assert.match(readme, new RegExp(`create secret generic ${secret} `));
+  });
 });

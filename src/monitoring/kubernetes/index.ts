@@ -244,6 +244,10 @@ export function kubernetesManifests(ctx: Context, inputs: KubernetesInputs): Man
           name: REMOTE_NAME,
           url: rw.url.replace('victoriametrics:8428', `victoriametrics.${ns}.svc:8428`),
           remoteTimeout: '30s',
+          basicAuth: {
+            username: { name: k.remoteWriteSecret, key: 'username' },
+            password: { name: k.remoteWriteSecret, key: 'password' },
+          },
           ...(rw.orgId === '' ? {} : { headers: { 'X-Scope-OrgID': rw.orgId } }),
           queueConfig: {
             capacity: q.capacity,
@@ -349,6 +353,7 @@ export function renderManifests(files: ManifestFiles, header: string): Map<strin
 /** deploy/kubernetes/README.md: what to create before `kubectl apply -k`, and what each file is. */
 export function kubernetesReadme(ctx: Context, header: string, files: readonly string[]): string {
   const k = ctx.config.kubernetes;
+  const rw = ctx.config.remoteWrite;
   return `${header}
 # Kubernetes manifests
 
@@ -365,6 +370,8 @@ kubectl apply -f namespace.yaml
 kubectl -n ${k.namespace} create secret generic ${k.tokenSecret} --from-file=token=./metrics_token
 kubectl -n ${k.namespace} create secret generic ${k.alertmanagerSecret} \\
   --from-file=slack_webhook_url=./slack_webhook_url --from-file=smtp_password=./smtp_password
+kubectl -n ${k.namespace} create secret generic ${k.remoteWriteSecret} \\
+  --from-literal=username=${rw.basicAuth.user} --from-file=password=./victoriametrics_password
 kubectl -n ${k.namespace} create secret generic ${ctx.config.jobs.service}-env \\
   --from-literal=DATABASE_URL=postgres://... --from-literal=REDIS_URL=redis://...   # optional
 kubectl apply -k .
