@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
 import { Registry as CoreRegistry, type Registry } from '../../src/metrics/core/registry.ts';
+import { BufferPool, TextBuffers } from '../../src/metrics/core/text-buffer.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { startApp, TOKEN as TOKEN_APPS } from './apps.ts';
@@ -114,6 +115,20 @@ describe('sliced exposition', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  test('a piece released twice goes back to the pool once: no two pieces share a buffer', () => {
+    const pool = new BufferPool(4);
+    const w = new TextBuffers(pool);
+    w.room(3);
+    w.text('abc');
+    w.finish();
+    const [piece] = w.take();
+    piece!.release();
+    piece!.release();
+    const first = pool.take();
+    const second = pool.take();
+    assert.notEqual(first.buffer, second.buffer);
   });
 
   test('a line longer than a whole piece is written whole, in one larger piece', async () => {

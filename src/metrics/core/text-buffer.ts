@@ -70,10 +70,17 @@ export class TextBuffers {
     if (this.pos === 0) return;
     const buf = this.buf;
     const pool = this.pool;
-    this.done.push({
-      bytes: buf.subarray(0, this.pos),
-      release: this.pooled && pool ? () => pool.give(buf) : noop,
-    });
+    let release = noop;
+    if (this.pooled && pool) {
+      // Once only: a buffer given back twice would be handed to two pieces at the same time.
+      let given = false;
+      release = () => {
+        if (given) return;
+        given = true;
+        pool.give(buf);
+      };
+    }
+    this.done.push({ bytes: buf.subarray(0, this.pos), release });
     this.buf = pool ? pool.take() : Buffer.allocUnsafeSlow(PIECE_BYTES);
     this.pooled = pool !== null;
     this.pos = 0;
