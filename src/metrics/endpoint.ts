@@ -14,8 +14,11 @@ import { WarningCodes, warnOnce } from './core/warnings.ts';
 
 const GZIP_AHEAD_BYTES = 1 << 20;
 
-/** Hands each piece of text to a consumer, which may hold the rendering back by returning a promise. */
-type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+/**
+ * Hands each piece of text to a consumer, which may hold the rendering back by returning a promise
+ * and gives a pooled piece's buffer back with `release` once it no longer needs the bytes.
+ */
+type ChunkSink = (chunk: Buffer, release?: () => void) => void | Promise<void>;
 
 /**
  * Compresses on libuv's thread pool while `produce` renders: each encoded piece goes to zlib as it is
@@ -27,8 +30,9 @@ async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<B
   const gz = createGzip({ writableHighWaterMark: GZIP_AHEAD_BYTES } as ZlibOptions);
   const compressed = buffer(gz);
   try {
-    await produce(async (chunk) => {
-      if (!gz.write(chunk)) await once(gz, 'drain');
+    await produce(async (chunk, release) => {
+      // zlib is done with the bytes when the write's callback runs: the buffer goes back to the pool.
+      if (!gz.write(chunk, release)) await once(gz, 'drain');
     });
     gz.end();
   } catch (err) {
