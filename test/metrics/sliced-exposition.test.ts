@@ -8,7 +8,9 @@ import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
 import { Registry as CoreRegistry, type Registry } from '../../src/metrics/core/registry.ts';
 import { BufferPool, TextBuffers } from '../../src/metrics/core/text-buffer.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { nodeMetricsHandler } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { waitFor } from '../support/wait.ts';
 import { startApp, TOKEN as TOKEN_APPS } from './apps.ts';
 
 const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
@@ -196,16 +198,91 @@ describe('sliced exposition', () => {
     assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
   });
 
-  test('a large uncompressed exposition is served as its pieces, never joined', async () => {
+  test('an uncompressed scrape is written into the socket as it renders, reusing its buffers', async () => {
     const registry = bigRegistry(2000);
     const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
-    const r = await endpoint({ headers: auth });
-    assert.ok(Array.isArray(r.body), 'the body is the list of pieces');
-    const pieces = r.body as readonly Buffer[];
-    assert.ok(pieces.length > 1);
-    const joined = Buffer.concat(pieces);
-    assert.equal(r.headers['content-length'], String(joined.length));
-    assert.equal(joined.toString('utf8'), registry.expose('text'));
+    const head = await endpoint({ method: 'HEAD', headers: auth });
+    assert.equal(head.body, '');
+    const server = http.createServer(nodeMetricsHandler(endpoint));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const scrape = () =>
+      new Promise<{ text: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/', headers: auth }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+            );
+          })
+          .on('error', reject);
+      });
+    // Pieces taken from the pool, counted while a scrape runs.
+    let allocated = 0;
+    const allocate = Buffer.allocUnsafeSlow;
+    Buffer.allocUnsafeSlow = (size: number) => {
+      allocated++;
+      return allocate(size);
+    };
+    try {
+      const expected = registry.expose('text');
+      const first = await scrape();
+      assert.equal(first.text, expected);
+      assert.equal(first.headers['transfer-encoding'], 'chunked');
+      assert.ok(expected.length > 20 * 64 * 1024, 'many pieces');
+      allocated = 0;
+      assert.equal((await scrape()).text, expected);
+      // A piece goes back to the pool once the socket has written it: a few are in flight at a time.
+      assert.ok(allocated <= 4, `${allocated} new buffers for a scrape of ${expected.length} bytes`);
+    } finally {
+      Buffer.allocUnsafeSlow = allocate;
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('an uncompressed scrape stops rendering when its client goes away', async () => {
+    const registry = bigRegistry(3000);
+    let pieces = 0;
+    let renderingEnded = false;
+    const exposeSliced = registry.exposeSliced.bind(registry);
+    registry.exposeSliced = (format, options) =>
+      exposeSliced(format, {
+        ...options,
+        onChunk: (chunk, release) => {
+          pieces++;
+          return options?.onChunk?.(chunk, release);
+        },
+      }).finally(() => {
+        renderingEnded = true;
+      });
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
+    const server = http.createServer(nodeMetricsHandler(endpoint));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const closed = new Promise<void>((resolve) =>
+        server.once('request', (_req, res) => res.once('close', resolve)),
+      );
+      await new Promise<void>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/', headers: auth }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => {});
+      });
+      await closed;
+      const total = Buffer.byteLength(registry.expose('text')) / (64 * 1024);
+      await waitFor(() => renderingEnded, { what: 'the rendering to end', intervalMs: 5 });
+      assert.ok(
+        pieces < total / 2,
+        `${pieces} of about ${Math.ceil(total)} pieces rendered after the client left`,
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test('a small registry renders in one slice', async () => {
