@@ -14,7 +14,7 @@ export interface Interval {
   high: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))));
   return sorted[i]!;
 }
@@ -33,24 +33,33 @@ export function bootstrap(
   const names = Object.keys(series);
   const n = series[names[0]!]!.length;
   const random = prng(seed);
-  const draws: Record<string, number[]> = {};
-  for (const k of Object.keys(stats)) draws[k] = [];
+  const statNames = Object.keys(stats);
+  const statFns = statNames.map((k) => stats[k]!);
+  const draws = statNames.map(() => new Float64Array(iterations));
+  // Resampled series live in typed arrays that are refilled in place on every iteration.
+  const from = names.map((name) => Float64Array.from(series[name]!));
+  const to = names.map(() => new Float64Array(n));
   const sample: Record<string, number[]> = {};
-  for (const name of names) sample[name] = new Array(n);
+  names.forEach((name, i) => {
+    sample[name] = to[i] as unknown as number[];
+  });
+  const picks = new Uint32Array(n);
   for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < n; j++) {
-      const pickIndex = Math.floor(random() * n);
-      for (const name of names) sample[name]![j] = series[name]![pickIndex]!;
+    for (let j = 0; j < n; j++) picks[j] = Math.floor(random() * n);
+    for (let i = 0; i < from.length; i++) {
+      const src = from[i]!;
+      const dst = to[i]!;
+      for (let j = 0; j < n; j++) dst[j] = src[picks[j]!]!;
     }
-    for (const [k, f] of Object.entries(stats)) draws[k]!.push(f(sample));
+    for (let k = 0; k < statFns.length; k++) draws[k]![it] = statFns[k]!(sample);
   }
   const out: Record<string, Interval> = {};
   const original: Record<string, number[]> = {};
   for (const name of names) original[name] = [...series[name]!];
-  for (const [k, f] of Object.entries(stats)) {
-    const sorted = draws[k]!.filter(Number.isFinite).sort((a, b) => a - b);
-    out[k] = { value: f(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
-  }
+  statNames.forEach((k, i) => {
+    const sorted = draws[i]!.filter(Number.isFinite).sort();
+    out[k] = { value: stats[k]!(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
+  });
   return out;
 }
 
