@@ -23,12 +23,18 @@ function percentile(sorted: ArrayLike<number>, p: number): number {
  * Bootstrap 95% intervals of several statistics computed from the same resampled rounds.
  * `series` maps a name to its per-round values (all the same length); `stats` maps a name to a
  * function of the resampled series.
+ *
+ * With `clusters` (a cluster id per round, e.g. which processes measured the round), the resampling
+ * has two stages: the clusters are drawn with replacement, then rounds within each drawn cluster.
+ * Rounds of one cluster share whatever sets that cluster apart (a process's own speed), so the
+ * interval also covers how much another set of processes would have differed.
  */
 export function bootstrap(
   series: Record<string, readonly number[]>,
   stats: Record<string, (s: Record<string, number[]>) => number>,
   iterations = 10_000,
   seed = 12,
+  clusters?: readonly number[],
 ): Record<string, Interval> {
   const names = Object.keys(series);
   const n = series[names[0]!]!.length;
@@ -38,18 +44,33 @@ export function bootstrap(
   const draws = statNames.map(() => new Float64Array(iterations));
   // Resampled series live in typed arrays that are refilled in place on every iteration.
   const from = names.map((name) => Float64Array.from(series[name]!));
-  const to = names.map(() => new Float64Array(n));
-  const sample: Record<string, number[]> = {};
-  names.forEach((name, i) => {
-    sample[name] = to[i] as unknown as number[];
-  });
-  const picks = new Uint32Array(n);
+  const members = clusterMembers(clusters, n);
+  const capacity = Math.max(n, members.length * Math.max(...members.map((m) => m.length)));
+  const to = names.map(() => new Float64Array(capacity));
+  const picks = new Uint32Array(capacity);
+  let sample: Record<string, number[]> = {};
+  let drawn = -1;
   for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < n; j++) picks[j] = Math.floor(random() * n);
+    let m = 0;
+    if (members.length === 1) {
+      for (let j = 0; j < n; j++) picks[m++] = Math.floor(random() * n);
+    } else {
+      for (let c = 0; c < members.length; c++) {
+        const rounds = members[Math.floor(random() * members.length)]!;
+        for (let j = 0; j < rounds.length; j++) picks[m++] = rounds[Math.floor(random() * rounds.length)]!;
+      }
+    }
     for (let i = 0; i < from.length; i++) {
       const src = from[i]!;
       const dst = to[i]!;
-      for (let j = 0; j < n; j++) dst[j] = src[picks[j]!]!;
+      for (let j = 0; j < m; j++) dst[j] = src[picks[j]!]!;
+    }
+    if (m !== drawn) {
+      sample = {};
+      names.forEach((name, i) => {
+        sample[name] = to[i]!.subarray(0, m) as unknown as number[];
+      });
+      drawn = m;
     }
     for (let k = 0; k < statFns.length; k++) draws[k]![it] = statFns[k]!(sample);
   }
@@ -61,6 +82,19 @@ export function bootstrap(
     out[k] = { value: stats[k]!(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
   });
   return out;
+}
+
+/** Round indices by cluster (one cluster of all rounds without `clusters`). */
+function clusterMembers(clusters: readonly number[] | undefined, n: number): number[][] {
+  if (clusters === undefined) return [Array.from({ length: n }, (_, i) => i)];
+  if (clusters.length !== n) throw new RangeError('one cluster id per round');
+  const byId = new Map<number, number[]>();
+  clusters.forEach((id, i) => {
+    const list = byId.get(id);
+    if (list === undefined) byId.set(id, [i]);
+    else list.push(i);
+  });
+  return [...byId.values()];
 }
 
 export const medianOf = (name: string) => (s: Record<string, number[]>) => median(s[name]!);
