@@ -21,6 +21,19 @@ yaml_quote() { # a YAML double-quoted scalar
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
 }
 
+# read_password <file> <what>: the one line of <file> into $password, or fail naming the file, never the content.
+read_password() {
+  [ -f "$1" ] && [ -r "$1" ] || fail "$1 is missing or unreadable (observability/secrets/README.md)"
+  [ "$(wc -l <"$1")" -le 1 ] || fail "$1 must hold one line"
+  password=$(cat "$1")
+  # Letters, digits and ._~+/=- only: Grafana expands $ in provisioned values, YAML and URLs need no quoting.
+  case $password in
+  *[!A-Za-z0-9._~+/=-]*) fail "$1: $2 may hold only letters, digits and ._~+/=-" ;;
+  esac
+  [ ${#password} -ge 16 ] || fail "$1: $2 must have at least 16 characters"
+  [ ${#password} -le 72 ] || fail "$1: $2 must have at most 72 characters (bcrypt)"
+}
+
 # write <file>: stdin to <file>, atomically, readable by the servers (they run as another user).
 write() {
   cat >"$out/.$1.tmp"
@@ -31,15 +44,7 @@ write() {
 # render <server> <user> <secret> <server file> <client file>
 render() {
   file=$secrets/$3
-  [ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
-  [ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
-  password=$(cat "$file")
-  # Letters, digits and ._~+/=- only: Grafana expands $ in provisioned values, YAML and URLs need no quoting.
-  case $password in
-  *[!A-Za-z0-9._~+/=-]*) fail "$file: the $1 password may hold only letters, digits and ._~+/=-" ;;
-  esac
-  [ ${#password} -ge 16 ] || fail "$file: the $1 password must have at least 16 characters"
-  [ ${#password} -le 72 ] || fail "$file: the $1 password must have at most 72 characters (bcrypt)"
+  read_password "$file" "the $1 password"
   # printf is a shell builtin: the password is in no command line.
   line=$(printf '%s\n' "$password" | htpasswd -niBC "$cost" "$2") || fail "htpasswd failed for $1"
   hash=${line#"$2":}

@@ -14,8 +14,11 @@ import { WarningCodes, warnOnce } from './core/warnings.ts';
 
 const GZIP_AHEAD_BYTES = 1 << 20;
 
-/** Hands each piece of text to a consumer, which may hold the rendering back by returning a promise. */
-type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+/**
+ * Hands each piece of text to a consumer, which may hold the rendering back by returning a promise
+ * and gives a pooled piece's buffer back with `release` once it no longer needs the bytes.
+ */
+type ChunkSink = (chunk: Buffer, release?: () => void) => void | Promise<void>;
 
 /**
  * Compresses on libuv's thread pool while `produce` renders: each encoded piece goes to zlib as it is
@@ -27,8 +30,9 @@ async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<B
   const gz = createGzip({ writableHighWaterMark: GZIP_AHEAD_BYTES } as ZlibOptions);
   const compressed = buffer(gz);
   try {
-    await produce(async (chunk) => {
-      if (!gz.write(chunk)) await once(gz, 'drain');
+    await produce(async (chunk, release) => {
+      // zlib is done with the bytes when the write's callback runs: the buffer goes back to the pool.
+      if (!gz.write(chunk, release)) await once(gz, 'drain');
     });
     gz.end();
   } catch (err) {
@@ -44,24 +48,59 @@ export interface EndpointRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/**
+ * A body written into the response as it is rendered: each piece goes to the socket as soon as it is
+ * made, and its buffer back to the rendering's pool once the socket has written it, so an uncompressed
+ * scrape of any size holds a few pieces at a time and makes no garbage (no length is known up front:
+ * the response is chunked). Rendering stops when the client goes away. `sendBody` runs it.
+ */
+export interface StreamedBody {
+  readonly streamed: true;
+  /** Writes every piece into `res` (after its head) and ends it. */
+  writeTo(res: ServerResponse): Promise<void>;
+}
+
 export interface EndpointResponse {
   status: number;
   headers: Record<string, string>;
   /**
-   * A large uncompressed exposition comes as its pieces, in order: joining them would copy it whole
-   * in one step. `sendBody` writes any body to a Node response.
+   * A large uncompressed exposition is streamed as it is rendered (or, from a custom `render`, comes as
+   * its pieces, in order: joining them would copy it whole in one step). `sendBody` writes any body to
+   * a Node response.
    */
-  body: string | Buffer | readonly Buffer[];
+  body: string | Buffer | readonly Buffer[] | StreamedBody;
+}
+
+export function isStreamed(body: EndpointResponse['body']): body is StreamedBody {
+  return typeof body === 'object' && 'streamed' in body;
 }
 
 /**
- * Writes an endpoint's body to a Node response (after its head): pieces are streamed as the socket
- * takes them, so a large exposition is never copied or written in one step.
+ * Writes an endpoint's body to a Node response (after its head): pieces are written as the socket
+ * takes them, so a large exposition is never copied or written in one step. A streamed body that
+ * fails half-way destroys the connection, so the client sees a failed scrape, not a short one.
  */
 export function sendBody(res: ServerResponse, body: EndpointResponse['body']): void {
   if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+  else if (isStreamed(body)) body.writeTo(res).catch((err: Error) => res.destroy(err));
   else Readable.from(body).pipe(res);
 }
+
+/** Resolves when `res` can take more, or when its connection has closed. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Thrown into the rendering to stop it when the client has gone away. */
+class ClientGone extends Error {}
 
 export interface MetricsEndpointOptions {
   registry: Registry;
@@ -140,6 +179,29 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
       });
       return chunks;
     });
+  // The registry's own rendering, uncompressed: straight into the response.
+  const streamed = (format: ExpositionFormat): StreamedBody => ({
+    streamed: true,
+    async writeTo(res) {
+      try {
+        await registry.exposeSliced(format, {
+          onChunk: async (chunk, release) => {
+            if (res.destroyed || res.writableEnded) throw new ClientGone();
+            if (!res.write(chunk, release)) await drainedOrClosed(res);
+          },
+        });
+      } catch (err) {
+        if (err instanceof ClientGone) return;
+        warnOnce(
+          WarningCodes.collectFailed,
+          'render',
+          `Rendering the metrics failed: ${(err as Error).message}`,
+        );
+        throw err;
+      }
+      if (!res.destroyed) res.end();
+    },
+  });
   const compressed = (format: ExpositionFormat) =>
     shared(`${format}+gzip`, async () => [await gzipWhile((sink) => renderInto(format, sink))]);
 
@@ -155,6 +217,12 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
     if (!verifier.verify(req.headers.authorization)) return UNAUTHORIZED;
     const format = negotiateFormat(header(req, 'accept'));
     const useGzip = acceptsGzip(header(req, 'accept-encoding'));
+    const headers: Record<string, string> = {
+      'content-type': CONTENT_TYPES[format],
+      'cache-control': 'no-store',
+      vary: 'Accept, Accept-Encoding',
+    };
+    if (!useGzip && !custom) return { status: 200, headers, body: method === 'HEAD' ? '' : streamed(format) };
     let chunks: Buffer[];
     try {
       chunks = await (useGzip ? compressed(format) : rendered(format));
@@ -170,11 +238,6 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
         body: 'Metrics unavailable\n',
       };
     }
-    const headers: Record<string, string> = {
-      'content-type': CONTENT_TYPES[format],
-      'cache-control': 'no-store',
-      vary: 'Accept, Accept-Encoding',
-    };
     if (useGzip) headers['content-encoding'] = 'gzip';
     let length = 0;
     for (const c of chunks) length += c.length;

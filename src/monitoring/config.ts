@@ -391,10 +391,22 @@ export const monitoringConfig = {
     tokenSecret: 'askproai-metrics-token',
     /** Secret with the Slack webhook URL and SMTP password (keys as in observability/secrets). */
     alertmanagerSecret: 'askproai-alertmanager-secrets',
+    /**
+     * Secret with the long-term store's basic auth (keys `username` and `password`), which the replicas'
+     * remote write sends: the store accepts writes from no one else (as in the compose HA layout).
+     */
+    remoteWriteSecret: 'askproai-remote-write',
     /** Label every object carries so the Prometheus and Alertmanager resources select them. */
     selectorLabel: { 'app.kubernetes.io/part-of': 'askproai' } as Record<string, string>,
     /** Label the Grafana sidecar watches for dashboard ConfigMaps. */
     grafanaDashboardLabel: { grafana_dashboard: '1' } as Record<string, string>,
+    /**
+     * Who may reach Prometheus' and Alertmanager's web ports besides the stack itself (the
+     * NetworkPolicies of networkpolicy.yaml): pods with `queryPodLabel` in the namespace (Grafana) and
+     * pods of any namespace labelled `queryNamespaceLabel` (where a shared Grafana runs).
+     */
+    queryPodLabel: { 'app.kubernetes.io/name': 'grafana' } as Record<string, string>,
+    queryNamespaceLabel: { 'monitoring.askproai.io/query': 'true' } as Record<string, string>,
   },
 
   /** Grafana dashboards: shared defaults. */

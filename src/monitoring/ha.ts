@@ -9,8 +9,9 @@ import { catalog } from '../metrics/catalog.ts';
 import type { MetricDef } from '../metrics/core/types.ts';
 import { type CapacityPlan, capacityPlan, durationSeconds, thousands } from './capacity.ts';
 import type { Context } from './context.ts';
-import { prometheusConfig, RULES_DIR } from './prometheus.ts';
-import { webConfigFlag, webHealthcheck, webSecretName } from './webauth.ts';
+import { entrypointScript, prometheusConfig, RULES_DIR } from './prometheus.ts';
+import { failFunction, readPasswordFunction } from './shell.ts';
+import { refusingHealthcheck, webConfigFlag, webHealthcheck, webSecretName } from './webauth.ts';
 
 /** Where the replicas' files are mounted inside the Prometheus containers. */
 export const HA_DIR = '/etc/prometheus/ha';
@@ -228,24 +229,17 @@ export function localRetention(ctx: Context, ruleExprs: readonly string[]): stri
   return `${Math.ceil(needed / 86_400) + 1}d`;
 }
 
-/**
- * The replicas' entrypoint: optional `X-Scope-OrgID` from PROMETHEUS_REMOTE_WRITE_ORG_ID, then
- * Prometheus. Prometheus 2.42 does not expand variables in its configuration file.
- */
+/** The replicas' entrypoint: adds the optional `X-Scope-OrgID` header from PROMETHEUS_REMOTE_WRITE_ORG_ID. */
 export function haEntrypoint(): string {
-  return `#!/bin/sh
-# Renders a replica's prometheus.yml, adding the X-Scope-OrgID header of a multi-tenant store
-# (Mimir, Cortex) when PROMETHEUS_REMOTE_WRITE_ORG_ID is set, then starts Prometheus.
-#   PROMETHEUS_CONFIG_SOURCE          the replica's file, e.g. ${HA_DIR}/prometheus-a.yml
-#   PROMETHEUS_REMOTE_WRITE_ORG_ID    tenant id sent with every remote-write request
-set -eu
-
-source_config=\${PROMETHEUS_CONFIG_SOURCE:?set PROMETHEUS_CONFIG_SOURCE to the configuration of this replica}
-rendered_config=\${PROMETHEUS_CONFIG_RENDERED:-/prometheus/prometheus.rendered.yml}
-
-render() {
-  cat "$source_config"
-  org=\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-}
+  return entrypointScript({
+    comment: [
+      "Renders a replica's prometheus.yml, adding the X-Scope-OrgID header of a multi-tenant store",
+      '(Mimir, Cortex) when PROMETHEUS_REMOTE_WRITE_ORG_ID is set, then starts Prometheus.',
+      `  PROMETHEUS_CONFIG_SOURCE          the replica's file, e.g. ${HA_DIR}/prometheus-a.yml`,
+      '  PROMETHEUS_REMOTE_WRITE_ORG_ID    tenant id sent with every remote-write request',
+    ],
+    source: { required: 'set PROMETHEUS_CONFIG_SOURCE to the configuration of this replica' },
+    render: `  org=\${PROMETHEUS_REMOTE_WRITE_ORG_ID:-}
   [ -n "$org" ] || return 0
   case $org in
   *[!A-Za-z0-9_.-]*)
@@ -259,16 +253,8 @@ render() {
   fi
   # remote_write is the file's last key and holds one entry: the header joins that entry.
   printf '    headers:\\n      X-Scope-OrgID: "%s"\\n' "$org"
-}
-
-if [ "\${1:-}" = render ]; then
-  render
-  exit
-fi
-render >"$rendered_config.tmp"
-mv "$rendered_config.tmp" "$rendered_config"
-exec /bin/prometheus --config.file="$rendered_config" "$@"
-`;
+`,
+  });
 }
 
 /** Grafana datasource for the long-term store (long-range dashboards; not the default). */
@@ -343,10 +329,9 @@ set -eu
 
 file=\${VM_AUTH_PASSWORD_FILE:-${passwordFile}}
 
-fail() {
-  echo "victoriametrics-auth: $*" >&2
-  exit 1
-}
+${failFunction('victoriametrics-auth')}
+
+${readPasswordFunction()}
 
 [ $# -ge 1 ] || fail "usage: auth.sh <program> [flags]"
 for arg in "$@"; do
@@ -356,14 +341,8 @@ for arg in "$@"; do
     ;;
   esac
 done
-[ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
-[ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
-password=$(cat "$file")
-# As the web passwords: letters, digits and ._~+/=- only (Grafana expands $ in provisioned values).
-case $password in
-*[!A-Za-z0-9._~+/=-]*) fail "$file: the password may hold only letters, digits and ._~+/=-" ;;
-esac
-[ \${#password} -ge 16 ] || fail "$file: the password must have at least 16 characters"
+# The web passwords' rules, without their upper limit: nothing here hashes it with bcrypt.
+read_password "$file" "the password"
 key=$(od -An -vtx1 -N24 /dev/urandom | tr -d ' \\n')
 [ \${#key} -eq 48 ] || fail "could not read a key from /dev/urandom"
 
@@ -371,19 +350,6 @@ export httpAuth_password="$password"
 ${VM_ADMIN_KEY_FLAGS.map((f) => `export ${f.replaceAll('.', '_')}="$key"`).join('\n')}
 exec "$@" -envflag.enable -httpAuth.username=${user}
 `;
-}
-
-/** Compose health check of VictoriaMetrics or vmalert: it answers, and refuses `path` without credentials. */
-export function refusingHealthcheck(port: number, path: string): Record<string, unknown> {
-  return {
-    test: [
-      'CMD-SHELL',
-      `wget -S -q -O /dev/null http://localhost:${port}${path} 2>&1 | grep -q 'HTTP/1.[01] 401'`,
-    ],
-    interval: '15s',
-    timeout: '5s',
-    retries: 5,
-  };
 }
 
 /** VictoriaMetrics' flags in the compose stack (auth.sh adds the auth ones). */

@@ -4,6 +4,7 @@
  * configuration file).
  */
 import type { Context } from './context.ts';
+import { YAML_QUOTE_FUNCTION } from './shell.ts';
 import { basicAuth } from './webauth.ts';
 
 /** Folder (inside the container) the rule files are mounted at. */
@@ -57,29 +58,58 @@ export function prometheusConfig(ctx: Context): Record<string, unknown> {
   };
 }
 
-/**
- * The Prometheus container's entrypoint. `entrypoint.sh render` prints the configuration it would
- * run with (used by the tests); otherwise it renders it into the data volume and execs Prometheus
- * with the remaining arguments.
- */
-export function prometheusEntrypoint(): string {
-  return `#!/bin/sh
-# Renders prometheus.yml with an optional remote_write block, then starts Prometheus.
-#   PROMETHEUS_REMOTE_WRITE_URL       enable remote_write to this URL (VictoriaMetrics, Mimir, Thanos Receive)
-#   PROMETHEUS_REMOTE_WRITE_USERNAME  basic auth user (the password is read from
-#   PROMETHEUS_REMOTE_WRITE_PASSWORD_FILE, default /run/secrets/remote_write_password)
-set -eu
-
-source_config=\${PROMETHEUS_CONFIG_SOURCE:-/etc/prometheus/prometheus.yml}
-rendered_config=\${PROMETHEUS_CONFIG_RENDERED:-/prometheus/prometheus.rendered.yml}
-
-yaml_quote() { # a YAML double-quoted scalar
-  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')"
+export interface EntrypointOptions {
+  /** The comment under `#!/bin/sh`: what the script renders and the variables it reads (without `# `). */
+  comment: string[];
+  /** Where the configuration comes from: a default path, or the message when PROMETHEUS_CONFIG_SOURCE is unset. */
+  source: { default: string } | { required: string };
+  /** Shell functions `render` uses, before it. */
+  functions?: string[];
+  /** The body of `render` after `cat "$source_config"`: prints what it appends to the file. */
+  render: string;
 }
 
-render() {
+/**
+ * A Prometheus container entrypoint, the single-host one and the HA replicas' alike: `entrypoint.sh
+ * render` prints the configuration it would run with (used by the tests); otherwise it renders it into
+ * the data volume (temp file, then rename) and execs Prometheus with the remaining arguments.
+ * Prometheus 2.42 does not expand variables in its configuration file, hence the rendering.
+ */
+export function entrypointScript(options: EntrypointOptions): string {
+  const source = 'default' in options.source ? `:-${options.source.default}` : `:?${options.source.required}`;
+  return `#!/bin/sh
+${options.comment.map((l) => `# ${l}`).join('\n')}
+set -eu
+
+source_config=\${PROMETHEUS_CONFIG_SOURCE${source}}
+rendered_config=\${PROMETHEUS_CONFIG_RENDERED:-/prometheus/prometheus.rendered.yml}
+
+${(options.functions ?? []).map((f) => `${f}\n\n`).join('')}render() {
   cat "$source_config"
-  url=\${PROMETHEUS_REMOTE_WRITE_URL:-}
+${options.render}}
+
+if [ "\${1:-}" = render ]; then
+  render
+  exit
+fi
+render >"$rendered_config.tmp"
+mv "$rendered_config.tmp" "$rendered_config"
+exec /bin/prometheus --config.file="$rendered_config" "$@"
+`;
+}
+
+/** The single-host Prometheus entrypoint: adds the optional remote_write block from the environment. */
+export function prometheusEntrypoint(): string {
+  return entrypointScript({
+    comment: [
+      'Renders prometheus.yml with an optional remote_write block, then starts Prometheus.',
+      '  PROMETHEUS_REMOTE_WRITE_URL       enable remote_write to this URL (VictoriaMetrics, Mimir, Thanos Receive)',
+      '  PROMETHEUS_REMOTE_WRITE_USERNAME  basic auth user (the password is read from',
+      '  PROMETHEUS_REMOTE_WRITE_PASSWORD_FILE, default /run/secrets/remote_write_password)',
+    ],
+    source: { default: '/etc/prometheus/prometheus.yml' },
+    functions: [YAML_QUOTE_FUNCTION],
+    render: `  url=\${PROMETHEUS_REMOTE_WRITE_URL:-}
   [ -n "$url" ] || return 0
   case $url in
   http://* | https://*) ;;
@@ -94,14 +124,6 @@ render() {
       "$(yaml_quote "$PROMETHEUS_REMOTE_WRITE_USERNAME")" \\
       "$(yaml_quote "\${PROMETHEUS_REMOTE_WRITE_PASSWORD_FILE:-/run/secrets/remote_write_password}")"
   fi
-}
-
-if [ "\${1:-}" = render ]; then
-  render
-  exit
-fi
-render >"$rendered_config.tmp"
-mv "$rendered_config.tmp" "$rendered_config"
-exec /bin/prometheus --config.file="$rendered_config" "$@"
-`;
+`,
+  });
 }

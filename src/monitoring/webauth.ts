@@ -7,6 +7,7 @@
  * in prometheus.ts, grafana.ts and ha.ts.
  */
 import type { Context } from './context.ts';
+import { failFunction, readPasswordFunction, YAML_QUOTE_FUNCTION } from './shell.ts';
 
 /** The two web servers. */
 export type WebServer = 'prometheus' | 'alertmanager';
@@ -45,6 +46,24 @@ export function webSecretName(ctx: Context, server: WebServer): string {
   return ctx.config.webAuth[server].passwordFile.slice('/run/secrets/'.length);
 }
 
+/** How often and how patiently compose checks the servers' health. */
+const HEALTHCHECK_TIMING = { interval: '15s', timeout: '5s', retries: 5 } as const;
+
+/**
+ * Compose health check of a server behind basic auth whose image has no client that sends the password
+ * without putting it on a command line (Prometheus, VictoriaMetrics, vmalert): it answers, and refuses
+ * `path` without credentials.
+ */
+export function refusingHealthcheck(port: number, path: string): Record<string, unknown> {
+  return {
+    test: [
+      'CMD-SHELL',
+      `wget -S -q -O /dev/null http://localhost:${port}${path} 2>&1 | grep -q 'HTTP/1.[01] 401'`,
+    ],
+    ...HEALTHCHECK_TIMING,
+  };
+}
+
 /**
  * Compose health check of a server. Alertmanager's goes through basic auth (amtool reads the password
  * file named in the client configuration). Prometheus' image has no client that sends basic auth without
@@ -52,28 +71,25 @@ export function webSecretName(ctx: Context, server: WebServer): string {
  * answers and refuses a request without credentials (the self-scrape is the check with them).
  */
 export function webHealthcheck(ctx: Context, server: WebServer, port: number): Record<string, unknown> {
-  const test =
-    server === 'prometheus'
-      ? [
-          'CMD-SHELL',
-          `wget -S -q -O /dev/null http://localhost:${port}/-/ready 2>&1 | grep -q 'HTTP/1.[01] 401'`,
-        ]
-      : [
-          'CMD',
-          '/bin/amtool',
-          `--http.config.file=${ctx.config.webAuth.dir}/${webConfigFiles.client(server)}`,
-          `--alertmanager.url=http://localhost:${port}`,
-          'config',
-          'show',
-        ];
-  return { test, interval: '15s', timeout: '5s', retries: 5 };
+  if (server === 'prometheus') return refusingHealthcheck(port, '/-/ready');
+  return {
+    test: [
+      'CMD',
+      '/bin/amtool',
+      `--http.config.file=${ctx.config.webAuth.dir}/${webConfigFiles.client(server)}`,
+      `--alertmanager.url=http://localhost:${port}`,
+      'config',
+      'show',
+    ],
+    ...HEALTHCHECK_TIMING,
+  };
 }
 
 /**
- * render.sh: run by the `web-config` service (and by the tests, outside a container). Refuses a missing,
- * unreadable, short (< 16), over-long (> 72, bcrypt's limit) or multi-line password and one with other
- * characters than letters, digits and `._~+/=-`, naming the file, never the content. Writes each
- * file atomically (temp file, then rename), so a server never reads half a configuration.
+ * render.sh: run by the `web-config` service (and by the tests, outside a container). Refuses a password
+ * that breaks the rules of shell.ts (`readPasswordFunction`) or is longer than bcrypt takes (72), naming
+ * the file, never the content. Writes each file atomically (temp file, then rename), so a server never
+ * reads half a configuration.
  */
 export function webConfigScript(ctx: Context): string {
   const w = ctx.config.webAuth;
@@ -94,14 +110,11 @@ secrets=\${WEB_CONFIG_SECRETS:-/run/secrets}
 out=\${WEB_CONFIG_DIR:-/web-config}
 cost=${w.bcryptCost}
 
-fail() {
-  echo "web-config: $*" >&2
-  exit 1
-}
+${failFunction('web-config')}
 
-yaml_quote() { # a YAML double-quoted scalar
-  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')"
-}
+${YAML_QUOTE_FUNCTION}
+
+${readPasswordFunction({ maxLength: 72, reason: 'bcrypt' })}
 
 # write <file>: stdin to <file>, atomically, readable by the servers (they run as another user).
 write() {
@@ -113,15 +126,7 @@ write() {
 # render <server> <user> <secret> <server file> <client file>
 render() {
   file=$secrets/$3
-  [ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
-  [ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
-  password=$(cat "$file")
-  # Letters, digits and ._~+/=- only: Grafana expands $ in provisioned values, YAML and URLs need no quoting.
-  case $password in
-  *[!A-Za-z0-9._~+/=-]*) fail "$file: the $1 password may hold only letters, digits and ._~+/=-" ;;
-  esac
-  [ \${#password} -ge 16 ] || fail "$file: the $1 password must have at least 16 characters"
-  [ \${#password} -le 72 ] || fail "$file: the $1 password must have at most 72 characters (bcrypt)"
+  read_password "$file" "the $1 password"
   # printf is a shell builtin: the password is in no command line.
   line=$(printf '%s\\n' "$password" | htpasswd -niBC "$cost" "$2") || fail "htpasswd failed for $1"
   hash=\${line#"$2":}

@@ -118,23 +118,26 @@ describe('two instances sharing Redis', () => {
     const sa = await state(a);
     assert.equal(await metricsRedis.get(`${prefix}leader`), sa.instance, 'the lock key holds the leader id');
 
-    // Change the data; both instances must come to show the new numbers, identically.
+    // Change the data; both instances must come to show the new numbers, identically. (A run may fall
+    // between the two changes, so the wait is for a snapshot that has both.)
     const db = await openDatabase(dbUrl);
     await insertCompanies(db.db, [{ id: 'cmp_d', is_active: 1 }]);
     await db.close();
     await redis.rpush(listKey, 'c');
+    const queueSize = `askproai_queue_size{queue="${listKey}"}`;
     const [ta, tb] = await waitFor(
       async () => {
         const [x, y] = await Promise.all([scrape(a), scrape(b)]);
         const ok =
           value(x, 'askproai_active_tenants') === 3 &&
-          value(y, 'askproai_active_tenants') === 3 &&
+          value(x, queueSize) === 3 &&
           clusterLines(x).join('\n') === clusterLines(y).join('\n');
         return ok ? [x, y] : undefined;
       },
       { what: 'both instances to serve the same new snapshot', timeoutMs: 15_000 },
     );
-    assert.equal(value(ta, `askproai_queue_size{queue="${listKey}"}`), 3);
+    assert.equal(value(tb, 'askproai_active_tenants'), 3);
+    assert.equal(value(tb, queueSize), 3);
     assert.deepEqual(clusterLines(ta), clusterLines(tb));
     assert.ok(clusterLines(ta).length >= 4);
 
@@ -145,7 +148,7 @@ describe('two instances sharing Redis', () => {
       timeoutMs: 15_000,
     });
     const [fa, fb] = await Promise.all([state(a), state(b)]);
-    assert.equal(fb.runs, 0, 'the follower never collected');
+    assert.equal(fb.runs, 0, `the follower never collected; its output:\n${b.proc.tail(20)}`);
     assert.equal(fa.leader, true);
     assert.equal(fb.leader, false);
   });
@@ -155,7 +158,7 @@ describe('two instances sharing Redis', () => {
     const sb = await state(b);
     a.proc.kill('SIGKILL');
     await a.proc.exited;
-    await waitFor(async () => (await state(b)).runs >= 1, {
+    await waitFor(async () => (await state(b)).runs > sb.runs, {
       what: 'the survivor to take over',
       timeoutMs: 15_000,
     });

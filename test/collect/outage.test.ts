@@ -1,5 +1,5 @@
 /**
- * Redis going away: at start and in the middle of a run. The service keeps serving, the queue collector's
+ * Redis going away: at start and in the middle of a run; Redis not up yet when an instance starts. The service keeps serving, the queue collector's
  * error counter rises and its last success stops, nothing is left unhandled, and collection recovers by
  * itself within two cycles once Redis is back.
  */
@@ -9,10 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { RedisLeaderLock } from '../../src/metrics/schedule/lock.ts';
+import { createMonitorRedis, whenReady } from '../../src/metrics/schedule/redis.ts';
+import { MetricsScheduler } from '../../src/metrics/schedule/scheduler.ts';
 import { createCollection } from '../../src/metrics/schedule/setup.ts';
+import { RedisSnapshotStore } from '../../src/metrics/schedule/store.ts';
 import { type OpenedDatabase, openDatabase } from '../../src/metrics/sources/connect.ts';
+import { tenantsSource } from '../../src/metrics/sources/tenants.ts';
 import { metricsOptions } from '../../src/service/metrics-options.ts';
-import { type RedisServer, startRedis } from '../support/databases.ts';
+import { type RedisServer, redisKeyPrefix, startRedis } from '../support/databases.ts';
 import { freePort } from '../support/ports.ts';
 import { makeTempDir } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
@@ -74,6 +79,42 @@ describe('Redis outages', () => {
       assert.match(queues.error!, /not connected/);
     } finally {
       await collection.close();
+    }
+  });
+
+  test('Redis not up yet at start: no run until it is, then the instance collects as the lock holder', async () => {
+    // An instance whose Redis is still connecting must not take that for an outage: a scheduled run
+    // then collects "for itself" although another instance may hold the lock.
+    const port = await freePort(); // Redis comes up here later
+    const prefix = redisKeyPrefix('connecting');
+    const client = createMonitorRedis(`redis://127.0.0.1:${port}/2`, { maxBackoffMs: 200 });
+    const lock = new RedisLeaderLock(client, 'starting-instance', { key: `${prefix}leader`, ttlMs: 5000 });
+    const scheduler = new MetricsScheduler({
+      registry: createRegistry(),
+      sources: [tenantsSource({ db: db.db })],
+      cron: '* * * * * *',
+      store: new RedisSnapshotStore(client, { key: `${prefix}snapshot` }),
+      lock,
+      instanceId: 'starting-instance',
+      ready: () => whenReady(client, 60_000),
+    });
+    let redis: RedisServer | undefined;
+    scheduler.start();
+    try {
+      // Two scheduled times (and the run on start) pass while Redis is not there.
+      const first = scheduler.nextRun()!.getTime();
+      await waitFor(() => scheduler.nextRun()!.getTime() >= first + 2000, { what: 'two ticks' });
+      assert.equal(scheduler.runs, 0, 'no run before the Redis connection is ready');
+
+      redis = await startRedis({ port });
+      await waitFor(() => scheduler.runs >= 1, { what: 'the first run once Redis is up', timeoutMs: 15_000 });
+      assert.equal(scheduler.isLeader, true);
+      assert.equal(await lock.holder(), 'starting-instance');
+      assert.equal((await scheduler.store.read())?.instance, 'starting-instance', 'the run was stored');
+    } finally {
+      await scheduler.stop();
+      client.disconnect();
+      await redis?.stop();
     }
   });
 

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
-import type { Registry } from '../../src/metrics/core/registry.ts';
+import { Registry as CoreRegistry, type Registry } from '../../src/metrics/core/registry.ts';
+import { BufferPool, TextBuffers } from '../../src/metrics/core/text-buffer.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { nodeMetricsHandler } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { waitFor } from '../support/wait.ts';
 import { startApp, TOKEN as TOKEN_APPS } from './apps.ts';
 
 const TOKEN = 'sliced-token-4f1c9a7e2b3d4c5e6f708192a3b4c5d6';
@@ -48,6 +52,100 @@ describe('sliced exposition', () => {
     }
   });
 
+  test('writes byte for byte what the string writer writes, for any labels, values and exemplars', async () => {
+    // Label values of any Unicode (escaped quotes, backslashes, newlines), values of any kind
+    // (fractions, huge integers, negative, NaN, infinities), empty label sets and exemplars.
+    const value = fc.oneof(
+      fc.nat(),
+      fc.integer({ min: -1e6, max: 1e6 }),
+      fc.double(),
+      fc.constantFrom(0, -0, 1e15 - 1, 1e15, 2 ** 53, 1e21, 0.1, 1 / 3, -1e-7),
+    );
+    const labelValue = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));
+    const histogramValues = fc.array(
+      fc.tuple(labelValue, fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { maxLength: 6 })),
+      { maxLength: 12 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(labelValue, labelValue, value), { maxLength: 30 }),
+        fc.array(value, { maxLength: 1 }),
+        histogramValues,
+        fc.array(fc.tuple(fc.double({ min: 0, max: 20, noNaN: true }), fc.stringMatching(/^[0-9a-f]{32}$/)), {
+          maxLength: 4,
+        }),
+        fc.string({ maxLength: 80 }),
+        async (counters, unlabelled, histograms, traced, help) => {
+          const registry = new CoreRegistry({ namespace: 'p', maxSeries: 100 });
+          const c = registry.counter({ name: 'c_total', type: 'counter', help, labels: ['a', 'b'] });
+          for (const [a, b, v] of counters) c.with2(a, b).inc(Math.abs(v) || 0);
+          const g = registry.gauge({ name: 'g', type: 'gauge', help: 'gauge \\ "q"\n', labels: [] });
+          for (const v of unlabelled) g.get().set(v);
+          const hDef = {
+            name: 'h_seconds',
+            type: 'histogram',
+            help,
+            labels: ['route'],
+            buckets: [0.005, 0.1, 1, 2.5, 10],
+          } as const;
+          const h = registry.histogram(hDef);
+          for (const [route, observations] of histograms)
+            for (const o of observations) h.with1(route).observe(o);
+          const t = registry.histogram({ ...hDef, name: 't_seconds', labels: [] });
+          traced.forEach(([v, traceId], i) => {
+            t.get().observeTraced(v, traceId, 1_700_000_000_000 + 20_000 * i);
+          });
+          for (const format of ['text', 'openmetrics'] as const) {
+            const expected = Buffer.from(registry.expose(format), 'utf8');
+            const collected = Buffer.concat(await registry.exposeSliced(format, { sliceMs: 0 }));
+            assert.ok(
+              collected.equals(expected),
+              `${format}: ${collected.toString()} !== ${expected.toString()}`,
+            );
+            // Through the pool: each piece copied and its buffer given back at once.
+            const copies: Buffer[] = [];
+            await registry.exposeSliced(format, {
+              sliceMs: 0,
+              onChunk: (chunk, release) => {
+                copies.push(Buffer.from(chunk));
+                release();
+              },
+            });
+            assert.ok(Buffer.concat(copies).equals(expected), `${format} through the pool`);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a piece released twice goes back to the pool once: no two pieces share a buffer', () => {
+    const pool = new BufferPool(4);
+    const w = new TextBuffers(pool);
+    w.room(3);
+    w.text('abc');
+    w.finish();
+    const [piece] = w.take();
+    piece!.release();
+    piece!.release();
+    const first = pool.take();
+    const second = pool.take();
+    assert.notEqual(first.buffer, second.buffer);
+  });
+
+  test('a line longer than a whole piece is written whole, in one larger piece', async () => {
+    // Label values are capped by the label guard; HELP text is not.
+    const registry = new CoreRegistry();
+    const help = `Help ${'é'.repeat(40_000)}`;
+    registry.counter({ name: 'c_total', type: 'counter', help, labels: [] }).get().inc();
+    const chunks = await registry.exposeSliced('text', { sliceMs: 0 });
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(registry.expose('text'))));
+    assert.ok(
+      chunks.some((c) => c.length > 64 * 1024),
+      'one piece holds the whole line',
+    );
+  });
+
   test('yields to the event loop between slices, however large the registry', async () => {
     const registry = bigRegistry(3000);
     const { result, turns } = await turnsDuring(() => registry.exposeSliced('text', { sliceMs: 0 }));
@@ -71,7 +169,7 @@ describe('sliced exposition', () => {
     assert.equal(Buffer.concat(result).toString('utf8'), registry.expose('text'));
   });
 
-  test('pieces stay small however long the slice: each is encoded at about 32k characters', async () => {
+  test('pieces stay small however long the slice: each is at most 64 KiB', async () => {
     const registry = bigRegistry(3000);
     // A slice long enough for the whole registry: only the size bound cuts it.
     const chunks = await registry.exposeSliced('text', { sliceMs: 60_000 });
@@ -100,16 +198,91 @@ describe('sliced exposition', () => {
     assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
   });
 
-  test('a large uncompressed exposition is served as its pieces, never joined', async () => {
+  test('an uncompressed scrape is written into the socket as it renders, reusing its buffers', async () => {
     const registry = bigRegistry(2000);
     const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
-    const r = await endpoint({ headers: auth });
-    assert.ok(Array.isArray(r.body), 'the body is the list of pieces');
-    const pieces = r.body as readonly Buffer[];
-    assert.ok(pieces.length > 1);
-    const joined = Buffer.concat(pieces);
-    assert.equal(r.headers['content-length'], String(joined.length));
-    assert.equal(joined.toString('utf8'), registry.expose('text'));
+    const head = await endpoint({ method: 'HEAD', headers: auth });
+    assert.equal(head.body, '');
+    const server = http.createServer(nodeMetricsHandler(endpoint));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const scrape = () =>
+      new Promise<{ text: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/', headers: auth }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+            );
+          })
+          .on('error', reject);
+      });
+    // Pieces taken from the pool, counted while a scrape runs.
+    let allocated = 0;
+    const allocate = Buffer.allocUnsafeSlow;
+    Buffer.allocUnsafeSlow = (size: number) => {
+      allocated++;
+      return allocate(size);
+    };
+    try {
+      const expected = registry.expose('text');
+      const first = await scrape();
+      assert.equal(first.text, expected);
+      assert.equal(first.headers['transfer-encoding'], 'chunked');
+      assert.ok(expected.length > 20 * 64 * 1024, 'many pieces');
+      allocated = 0;
+      assert.equal((await scrape()).text, expected);
+      // A piece goes back to the pool once the socket has written it: a few are in flight at a time.
+      assert.ok(allocated <= 4, `${allocated} new buffers for a scrape of ${expected.length} bytes`);
+    } finally {
+      Buffer.allocUnsafeSlow = allocate;
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('an uncompressed scrape stops rendering when its client goes away', async () => {
+    const registry = bigRegistry(3000);
+    let pieces = 0;
+    let renderingEnded = false;
+    const exposeSliced = registry.exposeSliced.bind(registry);
+    registry.exposeSliced = (format, options) =>
+      exposeSliced(format, {
+        ...options,
+        onChunk: (chunk, release) => {
+          pieces++;
+          return options?.onChunk?.(chunk, release);
+        },
+      }).finally(() => {
+        renderingEnded = true;
+      });
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
+    const server = http.createServer(nodeMetricsHandler(endpoint));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const closed = new Promise<void>((resolve) =>
+        server.once('request', (_req, res) => res.once('close', resolve)),
+      );
+      await new Promise<void>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/', headers: auth }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => {});
+      });
+      await closed;
+      const total = Buffer.byteLength(registry.expose('text')) / (64 * 1024);
+      await waitFor(() => renderingEnded, { what: 'the rendering to end', intervalMs: 5 });
+      assert.ok(
+        pieces < total / 2,
+        `${pieces} of about ${Math.ceil(total)} pieces rendered after the client left`,
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test('a small registry renders in one slice', async () => {

@@ -178,4 +178,90 @@ describe('Kubernetes manifests', () => {
     for (const d of rendered)
       if (d.kind !== 'Namespace') assert.equal(d.metadata.namespace, monitoringConfig.kubernetes.namespace);
   });
+
+  test('the NetworkPolicies let the stack and Grafana in, and no other pod', async () => {
+    type Selector = { matchLabels?: Record<string, string> };
+    type Peer = { podSelector?: Selector; namespaceSelector?: Selector };
+    type Rule = { from?: Peer[]; ports?: { protocol?: string; port: number }[] };
+    type Policy = { podSelector: Selector; ingress: Rule[] };
+    const policies = (await docs('networkpolicy.yaml')).map((d) => d.spec as unknown as Policy);
+    const matches = (sel: Selector | undefined, labels: Record<string, string>) =>
+      Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const ns = monitoringConfig.kubernetes.namespace;
+    interface Pod {
+      labels: Record<string, string>;
+      namespace: string;
+      namespaceLabels?: Record<string, string>;
+    }
+    // What an enforcing network plugin decides for a connection to `to` on `port` (TCP or UDP).
+    const allowed = (from: Pod, to: Pod, port: number, protocol = 'TCP') => {
+      const applying = policies.filter((p) => to.namespace === ns && matches(p.podSelector, to.labels));
+      if (applying.length === 0) return true;
+      return applying.some((p) =>
+        p.ingress.some(
+          (rule) =>
+            (rule.ports === undefined ||
+              rule.ports.some((x) => x.port === port && (x.protocol ?? 'TCP') === protocol)) &&
+            (rule.from ?? []).some((peer) =>
+              peer.namespaceSelector
+                ? matches(peer.namespaceSelector, from.namespaceLabels ?? {}) &&
+                  matches(peer.podSelector, from.labels)
+                : from.namespace === ns && matches(peer.podSelector, from.labels),
+            ),
+        ),
+      );
+    };
+    // The labels the operator itself puts on the pods of the resources named here (it lets no
+    // podMetadata override them), on the operator's fixed ports.
+    const [prometheusResource] = (await docs('prometheus.yaml')).filter((d) => d.kind === 'Prometheus');
+    const [alertmanagerResource] = await docs('alertmanager.yaml');
+    const prometheus: Pod = { labels: { prometheus: prometheusResource!.metadata.name }, namespace: ns };
+    const alertmanager: Pod = {
+      labels: { alertmanager: alertmanagerResource!.metadata.name },
+      namespace: ns,
+    };
+    const grafana: Pod = { labels: monitoringConfig.kubernetes.queryPodLabel, namespace: ns };
+    const sharedGrafana: Pod = {
+      labels: { app: 'grafana' },
+      namespace: 'observability',
+      namespaceLabels: monitoringConfig.kubernetes.queryNamespaceLabel,
+    };
+    const service: Pod = {
+      labels: { 'app.kubernetes.io/name': monitoringConfig.jobs.service },
+      namespace: ns,
+    };
+    const stranger: Pod = { labels: { app: 'other' }, namespace: 'default' };
+
+    assert.ok(allowed(prometheus, alertmanager, 9093), 'Prometheus sends alerts');
+    assert.ok(allowed(prometheus, prometheus, 9090), 'the replicas scrape each other');
+    assert.ok(allowed(prometheus, alertmanager, 8080), 'Prometheus scrapes the config reloader');
+    assert.ok(allowed(alertmanager, alertmanager, 9094, 'UDP'), 'gossip between members');
+    assert.ok(allowed(alertmanager, alertmanager, 9094, 'TCP'));
+    for (const q of [grafana, sharedGrafana]) {
+      assert.ok(allowed(q, prometheus, 9090), 'Grafana queries Prometheus');
+      assert.ok(allowed(q, alertmanager, 9093), 'Grafana reads Alertmanager');
+      assert.ok(!allowed(q, prometheus, 8080), 'only the web port');
+      assert.ok(!allowed(q, alertmanager, 9094, 'UDP'), 'no gossip from Grafana');
+    }
+    // The service it watches (which could be made to send anything) and any other pod: nothing.
+    for (const p of [service, stranger, { ...sharedGrafana, namespaceLabels: {} }]) {
+      assert.ok(!allowed(p, prometheus, 9090), `${JSON.stringify(p.labels)} must not query Prometheus`);
+      assert.ok(!allowed(p, alertmanager, 9093), `${JSON.stringify(p.labels)} must not post alerts`);
+    }
+    // The service itself stays reachable (its exposure is the platform's ingress).
+    assert.ok(allowed(stranger, service, monitoringConfig.kubernetes.containerPort));
+  });
+
+  test('remote write sends the store credentials from a Secret, as the compose HA replicas do', async () => {
+    const [prometheus] = (await docs('prometheus.yaml')).filter((d) => d.kind === 'Prometheus');
+    const [remote] = (prometheus!.spec as { remoteWrite: { basicAuth?: unknown }[] }).remoteWrite;
+    const secret = monitoringConfig.kubernetes.remoteWriteSecret;
+    assert.deepEqual(remote!.basicAuth, {
+      username: { name: secret, key: 'username' },
+      password: { name: secret, key: 'password' },
+    });
+    // The README tells the operator to create that Secret; no value is committed.
+    const readme = await readFile(at(`${K}/README.md`), 'utf8');
+    assert.match(readme, new RegExp(`create secret generic ${secret} `));
+  });
 });

@@ -15,6 +15,18 @@ fail() {
   exit 1
 }
 
+# read_password <file> <what>: the one line of <file> into $password, or fail naming the file, never the content.
+read_password() {
+  [ -f "$1" ] && [ -r "$1" ] || fail "$1 is missing or unreadable (observability/secrets/README.md)"
+  [ "$(wc -l <"$1")" -le 1 ] || fail "$1 must hold one line"
+  password=$(cat "$1")
+  # Letters, digits and ._~+/=- only: Grafana expands $ in provisioned values, YAML and URLs need no quoting.
+  case $password in
+  *[!A-Za-z0-9._~+/=-]*) fail "$1: $2 may hold only letters, digits and ._~+/=-" ;;
+  esac
+  [ ${#password} -ge 16 ] || fail "$1: $2 must have at least 16 characters"
+}
+
 [ $# -ge 1 ] || fail "usage: auth.sh <program> [flags]"
 for arg in "$@"; do
   case $arg in
@@ -23,14 +35,8 @@ for arg in "$@"; do
     ;;
   esac
 done
-[ -f "$file" ] && [ -r "$file" ] || fail "$file is missing or unreadable (observability/secrets/README.md)"
-[ "$(wc -l <"$file")" -le 1 ] || fail "$file must hold one line"
-password=$(cat "$file")
-# As the web passwords: letters, digits and ._~+/=- only (Grafana expands $ in provisioned values).
-case $password in
-*[!A-Za-z0-9._~+/=-]*) fail "$file: the password may hold only letters, digits and ._~+/=-" ;;
-esac
-[ ${#password} -ge 16 ] || fail "$file: the password must have at least 16 characters"
+# The web passwords' rules, without their upper limit: nothing here hashes it with bcrypt.
+read_password "$file" "the password"
 key=$(od -An -vtx1 -N24 /dev/urandom | tr -d ' \n')
 [ ${#key} -eq 48 ] || fail "could not read a key from /dev/urandom"
 

@@ -4,6 +4,7 @@
  * once per family, so a scrape is string concatenation and number formatting only.
  */
 import type { AnyFamily, CounterSeries, GaugeSeries, HistogramFamily, HistogramSeries } from './family.ts';
+import { BufferPool, TextBuffers } from './text-buffer.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -102,11 +103,13 @@ export interface SliceOptions {
   /** The longest stretch of rendering between two yields to the event loop, in ms. Default 2. */
   sliceMs?: number;
   /**
-   * Receives each piece of the UTF-8 text as soon as it is encoded, instead of collecting them (the
+   * Receives each piece of the UTF-8 text as soon as it is written, instead of collecting them (the
    * result is then empty); rendering waits for a returned promise, so a consumer such as a gzip
-   * stream can hold it back while it catches up.
+   * stream can hold it back while it catches up. The piece's buffer is reused for a later piece once
+   * the consumer calls `release`: it must not touch the bytes after that. A consumer that keeps the
+   * bytes never calls it.
    */
-  onChunk?: (chunk: Buffer) => void | Promise<void>;
+  onChunk?: (chunk: Buffer, release: () => void) => void | Promise<void>;
 }
 
 /**
@@ -114,22 +117,117 @@ export interface SliceOptions {
  * the registry (a histogram series is its bucket count plus two lines, a counter one line).
  */
 const LINES_PER_CHECK = 256;
-/**
- * Text kept as one string before it is encoded (UTF-16 units). Kept small, so the flat copy that
- * encoding makes is an ordinary young-generation allocation that dies at once, instead of a large
- * object that only a full garbage collection frees.
- */
-const CHUNK_CHARS = 32 * 1024;
+/** Buffers handed to `onChunk` consumers come back here; 32 pieces (2 MB) are kept at most. */
+const POOL = new BufferPool(32);
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+/** Upper bound of the bytes `TextBuffers.value` writes. */
+const VALUE_BYTES = 25;
+
+/** A family's fixed text, encoded once. */
+interface Layout {
+  name: Buffer;
+  bucketOpen: Buffer;
+  sum: Buffer;
+  count: Buffer;
+  suffixes: Buffer[];
+  longestSuffix: number;
+}
+const layouts = new WeakMap<AnyFamily, Layout>();
+
+function layoutOf(family: AnyFamily): Layout {
+  let l = layouts.get(family);
+  if (l === undefined) {
+    const suffixes = family.type === 'histogram' ? bucketSuffixes(family).map((x) => Buffer.from(x)) : [];
+    l = {
+      name: Buffer.from(family.name),
+      bucketOpen: Buffer.from(`${family.name}_bucket{`),
+      sum: Buffer.from(`${family.name}_sum`),
+      count: Buffer.from(`${family.name}_count`),
+      suffixes,
+      longestSuffix: Math.max(0, ...suffixes.map((x) => x.length)),
+    };
+    layouts.set(family, l);
+  }
+  return l;
+}
+
+function writeHistogramBytes(w: TextBuffers, l: Layout, s: HistogramSeries, om: boolean): void {
+  const labels = s.labelText;
+  const labelBytes = 3 * labels.length;
+  const exemplars = om ? s.exemplars : undefined;
+  let exemplarBytes = 0;
+  if (exemplars !== undefined) for (const e of exemplars) if (e) exemplarBytes += 3 * e.traceId.length + 80;
+  const buckets = l.suffixes.length;
+  w.room(
+    buckets * (l.bucketOpen.length + labelBytes + 1 + l.longestSuffix + VALUE_BYTES + 1) +
+      2 * (l.count.length + labelBytes + 3 + VALUE_BYTES + 1) +
+      exemplarBytes,
+  );
+  // `name_bucket{labels,` once, then copied for every further bucket.
+  const start = w.pos;
+  w.bytes(l.bucketOpen);
+  if (labels !== '') {
+    w.text(labels);
+    w.byte(COMMA);
+  }
+  const end = w.pos;
+  const data = s.store.data;
+  const offset = s.offset;
+  let cum = 0;
+  for (let i = 0; i < buckets; i++) {
+    if (i > 0) w.again(start, end);
+    w.bytes(l.suffixes[i]!);
+    cum += data[offset + i]!;
+    w.value(cum);
+    const e = exemplars?.[i];
+    if (e !== undefined) w.text(` # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}`);
+    w.newline();
+  }
+  const labelsStart = start + l.bucketOpen.length;
+  writeTail(w, l.sum, labels, labelsStart, end - 1, s.sum);
+  writeTail(w, l.count, labels, labelsStart, end - 1, cum);
+}
+
+/** `name_sum{labels} v` or `name_count{labels} v`, the labels copied from the series' bucket lines. */
+function writeTail(w: TextBuffers, head: Buffer, labels: string, from: number, to: number, v: number): void {
+  w.bytes(head);
+  if (labels !== '') {
+    w.byte(OPEN);
+    w.again(from, to);
+    w.byte(CLOSE);
+  }
+  w.byte(SPACE);
+  w.value(v);
+  w.newline();
+}
+
+function writeValueBytes(w: TextBuffers, l: Layout, s: CounterSeries | GaugeSeries): void {
+  const labels = s.labelText;
+  w.room(l.name.length + 3 * labels.length + 3 + VALUE_BYTES + 1);
+  w.bytes(l.name);
+  if (labels !== '') {
+    w.byte(OPEN);
+    w.text(labels);
+    w.byte(CLOSE);
+  }
+  w.byte(SPACE);
+  w.value(s.value);
+  w.newline();
+}
 
 /**
  * The same text as `writeFamilies`, rendered in slices: after at most `sliceMs` of rendering (plus
  * one batch of `LINES_PER_CHECK` lines) it yields to the event loop with `setImmediate`, so requests
  * and timers run between slices however large the registry or a single family is. The text is
- * encoded in pieces of about `CHUNK_CHARS` as it is rendered, so no step later flattens or encodes
- * the whole exposition: the result is the UTF-8 text as a list of buffers (or, with `onChunk`, each
- * buffer handed over as it is made). Series added while a scrape is under way may or may not be
- * included.
+ * written as UTF-8 straight into buffers of `PIECE_BYTES` (see text-buffer.ts), so a scrape makes
+ * almost no garbage and nothing later joins or encodes the whole exposition: the result is the
+ * list of pieces (or, with `onChunk`, each piece handed over as it is finished, from a pool of
+ * reused buffers). Series added while a scrape is under way may or may not be included.
  */
 export async function writeFamiliesSliced(
   families: Iterable<AnyFamily>,
@@ -140,48 +238,54 @@ export async function writeFamiliesSliced(
   const onChunk = options.onChunk;
   const om = format === 'openmetrics';
   const chunks: Buffer[] = [];
-  let out = '';
+  const w = new TextBuffers(onChunk ? POOL : null);
   let deadline = performance.now() + sliceMs;
   let lines = 0;
-  const emit = async () => {
-    if (out.length === 0) return;
-    const chunk = Buffer.from(out, 'utf8');
-    out = '';
-    if (onChunk === undefined) chunks.push(chunk);
-    else await onChunk(chunk);
+  const handOver = async () => {
+    for (const piece of w.take()) {
+      if (onChunk === undefined) chunks.push(piece.bytes);
+      else await onChunk(piece.bytes, piece.release);
+    }
   };
-  /** Once per batch of lines: encode what is long enough, and yield when the slice's time is up. */
+  /** Once per batch of lines: hands over finished pieces, and yields when the slice's time is up. */
   const checkpoint = async () => {
     lines = 0;
-    if (out.length >= CHUNK_CHARS) await emit();
     if (performance.now() >= deadline) {
-      await emit();
+      w.finish();
+      await handOver();
       await yieldToEventLoop();
       deadline = performance.now() + sliceMs;
-    }
+    } else if (w.done.length > 0) await handOver();
   };
   for (const family of families) {
     const declared = om ? openMetricsFamilyName(family) : family.name;
-    out += `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+    const head = `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+    w.room(3 * head.length);
+    w.text(head);
     lines += 2;
+    const l = layoutOf(family);
     if (family.type === 'histogram') {
-      const perSeries = family.bounds.length + 3;
+      const perSeries = l.suffixes.length + 2;
       for (const s of family.series.values()) {
-        out = writeHistogramSeries(out, family, s, om);
+        writeHistogramBytes(w, l, s, om);
         lines += perSeries;
         if (lines >= LINES_PER_CHECK) await checkpoint();
       }
     } else {
-      const name = family.name;
       for (const s of (family as Exclude<AnyFamily, HistogramFamily>).series.values()) {
-        out = writeValueSeries(out, name, s);
+        writeValueBytes(w, l, s);
         if (++lines >= LINES_PER_CHECK) await checkpoint();
       }
     }
     if (lines >= LINES_PER_CHECK) await checkpoint();
   }
-  if (om) out += '# EOF\n';
-  await emit();
+  if (om) {
+    w.room(6);
+    w.text('# EOF\n');
+  }
+  w.finish();
+  await handOver();
+  w.close();
   return chunks;
 }
 

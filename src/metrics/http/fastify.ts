@@ -21,7 +21,7 @@ import type {
   RouteHandlerMethod,
   RouteOptions,
 } from 'fastify';
-import type { MetricsEndpoint } from '../endpoint.ts';
+import { isStreamed, type MetricsEndpoint, sendBody } from '../endpoint.ts';
 import type { HttpMetrics, RouteMetrics } from './core.ts';
 
 export interface FastifyMetricsOptions {
@@ -127,6 +127,14 @@ export const fastifyMetrics = plugin;
 export function fastifyMetricsEndpoint(endpoint: MetricsEndpoint): RouteHandlerMethod {
   return async function askproaiMetricsEndpoint(request, reply) {
     const r = await endpoint(request);
+    if (isStreamed(r.body)) {
+      // Written into the socket as it is rendered, each piece's buffer reused once written: Fastify's
+      // own sending (and its onSend hooks) is bypassed for this response.
+      reply.hijack();
+      reply.raw.writeHead(r.status, r.headers);
+      sendBody(reply.raw, r.body);
+      return reply;
+    }
     reply.code(r.status).headers(r.headers);
     // Pieces of a large exposition are streamed as the socket takes them.
     return reply.send(typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : Readable.from(r.body));

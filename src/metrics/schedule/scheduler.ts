@@ -47,8 +47,9 @@ export interface SchedulerOptions {
   /** Collect right after start() instead of waiting for the first cron tick. Default true. */
   runOnStart?: boolean;
   /**
-   * Awaited (bounded by the caller) before the first run after start(), e.g. the Redis connection, so
-   * an instance that is still connecting is not mistaken for one whose Redis is down.
+   * Awaited (bounded by the caller) before any run that start() schedules, the run on start and the cron
+   * ticks alike, e.g. the Redis connection, so an instance that is still connecting is not mistaken for
+   * one whose Redis is down (which would make it collect although another instance holds the lock).
    */
   ready?: () => Promise<unknown>;
   now?: () => number;
@@ -102,6 +103,8 @@ export class MetricsScheduler {
   private readonly defs: Map<string, MetricDef>;
   private job: Cron | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** Settles once `ready` has (or start() was called without it); every scheduled run waits for it. */
+  private started: Promise<void> = Promise.resolve();
   private running: Promise<CollectOutcome> | undefined;
   private applied: Snapshot | undefined;
   private leading: boolean | undefined;
@@ -154,6 +157,12 @@ export class MetricsScheduler {
   /** Starts the cron job, the lock heartbeat and the store sync. Returns at once; nothing here waits on I/O. */
   start(): void {
     if (this.job) return;
+    this.started = this.ready
+      ? this.ready().then(
+          () => {},
+          () => {},
+        )
+      : Promise.resolve();
     this.job = new Cron(this.cron, { protect: true, unref: true, catch: true }, () => this.tick());
     if (this.lock) {
       const lock = this.lock;
@@ -172,10 +181,7 @@ export class MetricsScheduler {
     if (this.store.kind !== 'memory')
       this.timers.push(setInterval(() => void this.sync(), this.syncIntervalMs));
     for (const t of this.timers) t.unref();
-    if (this.runOnStart) {
-      const ready = this.ready ? this.ready().catch(() => {}) : Promise.resolve();
-      void ready.then(() => this.sync()).then(() => this.tick());
-    }
+    if (this.runOnStart) void this.started.then(() => this.sync()).then(() => this.tick());
   }
 
   /** Stops everything; by default gives the lock up so another instance takes over without waiting. */
@@ -217,6 +223,10 @@ export class MetricsScheduler {
 
   private async tick(): Promise<void> {
     try {
+      // A tick that comes while the Redis connection is still being made waits for it (bounded by
+      // `ready`), instead of taking "not connected yet" for "Redis is down" and collecting locally.
+      await this.started;
+      if (!this.job) return; // stopped meanwhile: a run now could take the lock stop() gave up
       await this.collect();
     } catch (err) {
       this.logger.error({ err: safeErrorMessage(err) }, 'Metrics collection failed');

@@ -4,14 +4,16 @@
  * published schema before it is written): the service's Deployment and Service, a ServiceMonitor with
  * the bearer token from a Secret, a PrometheusRule carrying exactly the generated rule groups, the
  * Grafana dashboards as ConfigMaps for the Grafana sidecar, the Alertmanager configuration as a
- * Secret, an HA Prometheus (two replicas, remote write) and Alertmanager (two members), and a
- * kustomization tying them together.
+ * Secret, an HA Prometheus (two replicas, remote write) and Alertmanager (two members),
+ * NetworkPolicies that let only the stack and Grafana reach Prometheus and Alertmanager (neither has
+ * basic auth here), and a kustomization tying them together.
  */
 import { Alertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
 import { Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
@@ -242,6 +244,10 @@ export function kubernetesManifests(ctx: Context, inputs: KubernetesInputs): Man
           name: REMOTE_NAME,
           url: rw.url.replace('victoriametrics:8428', `victoriametrics.${ns}.svc:8428`),
           remoteTimeout: '30s',
+          basicAuth: {
+            username: { name: k.remoteWriteSecret, key: 'username' },
+            password: { name: k.remoteWriteSecret, key: 'password' },
+          },
           ...(rw.orgId === '' ? {} : { headers: { 'X-Scope-OrgID': rw.orgId } }),
           queueConfig: {
             capacity: q.capacity,
@@ -262,6 +268,45 @@ export function kubernetesManifests(ctx: Context, inputs: KubernetesInputs): Man
     },
   });
 
+  // Neither server has basic auth here (the operator has no field for it): who may connect is decided
+  // by the network. Pods carry the operator's own labels (`prometheus: <name>`, `alertmanager: <name>`),
+  // which it does not let podMetadata override. `kubectl port-forward` and the kubelet's probes are
+  // not pod-to-pod traffic and keep working.
+  const prometheusPods = { prometheus: PROMETHEUS_NAME };
+  const alertmanagerPods = { alertmanager: ALERTMANAGER_NAME };
+  const queriers = [
+    { podSelector: { matchLabels: k.queryPodLabel } },
+    { namespaceSelector: { matchLabels: k.queryNamespaceLabel } },
+  ];
+  const prometheusPolicy = new NetworkPolicy({
+    metadata: meta(`prometheus-${PROMETHEUS_NAME}`),
+    spec: {
+      podSelector: { matchLabels: prometheusPods },
+      policyTypes: ['Ingress'],
+      ingress: [
+        // The replicas scrape each other and themselves (every port: Prometheus and its config reloader).
+        { from: [{ podSelector: { matchLabels: prometheusPods } }] },
+        // Grafana's queries, on the web port only.
+        { from: queriers, ports: [{ protocol: 'TCP', port: 9090 }] },
+      ],
+    },
+  });
+  const alertmanagerPolicy = new NetworkPolicy({
+    metadata: meta(`alertmanager-${ALERTMANAGER_NAME}`),
+    spec: {
+      podSelector: { matchLabels: alertmanagerPods },
+      policyTypes: ['Ingress'],
+      ingress: [
+        // Alerts and scrapes from Prometheus (every port: Alertmanager and its config reloader).
+        { from: [{ podSelector: { matchLabels: prometheusPods } }] },
+        // The members' gossip (9094 over TCP and UDP) and their web ports.
+        { from: [{ podSelector: { matchLabels: alertmanagerPods } }] },
+        // Grafana's Alertmanager datasource and silences, on the web port only.
+        { from: queriers, ports: [{ protocol: 'TCP', port: 9093 }] },
+      ],
+    },
+  });
+
   return {
     'namespace.yaml': [new Namespace({ metadata: { name: ns, labels: k.selectorLabel } })],
     'deployment.yaml': [deployment],
@@ -276,6 +321,7 @@ export function kubernetesManifests(ctx: Context, inputs: KubernetesInputs): Man
     'alertmanager-config.yaml': [alertmanagerSecret],
     'alertmanager.yaml': [alertmanager],
     'prometheus.yaml': [serviceAccount, role, roleBinding, prometheus],
+    'networkpolicy.yaml': [prometheusPolicy, alertmanagerPolicy],
   };
 }
 
@@ -307,6 +353,7 @@ export function renderManifests(files: ManifestFiles, header: string): Map<strin
 /** deploy/kubernetes/README.md: what to create before `kubectl apply -k`, and what each file is. */
 export function kubernetesReadme(ctx: Context, header: string, files: readonly string[]): string {
   const k = ctx.config.kubernetes;
+  const rw = ctx.config.remoteWrite;
   return `${header}
 # Kubernetes manifests
 
@@ -323,6 +370,8 @@ kubectl apply -f namespace.yaml
 kubectl -n ${k.namespace} create secret generic ${k.tokenSecret} --from-file=token=./metrics_token
 kubectl -n ${k.namespace} create secret generic ${k.alertmanagerSecret} \\
   --from-file=slack_webhook_url=./slack_webhook_url --from-file=smtp_password=./smtp_password
+kubectl -n ${k.namespace} create secret generic ${k.remoteWriteSecret} \\
+  --from-literal=username=${rw.basicAuth.user} --from-file=password=./victoriametrics_password
 kubectl -n ${k.namespace} create secret generic ${ctx.config.jobs.service}-env \\
   --from-literal=DATABASE_URL=postgres://... --from-literal=REDIS_URL=redis://...   # optional
 kubectl apply -k .
@@ -334,9 +383,16 @@ ${files.map((f) => `| \`${f}\` | ${FILE_NOTES[f] ?? ''} |`).join('\n')}
 
 Access: unlike the compose stacks, Prometheus and Alertmanager run here without basic auth. The Prometheus
 Operator has no field for it (\`spec.web\` covers TLS and headers; its probes and config reloader would
-need the credentials too). Nothing here publishes them outside the cluster: reach them with
-\`kubectl port-forward\` or through an authenticating proxy, and restrict the namespace with a
-NetworkPolicy (docs/monitoring.md, *Threat model*).
+need the credentials too). Nothing here publishes them outside the cluster, and \`networkpolicy.yaml\` lets only the stack
+itself and Grafana connect: pods labelled \`${Object.entries(k.queryPodLabel)
+    .map(([key, v]) => `${key}: ${v}`)
+    .join(', ')}\` in this namespace, or any pod of a namespace labelled
+\`${Object.entries(k.queryNamespaceLabel)
+    .map(([key, v]) => `${key}: "${v}"`)
+    .join(', ')}\` (label the namespace where a shared Grafana runs). The policies need a network
+plugin that enforces NetworkPolicy (Calico, Cilium, ...); without one they are accepted and do nothing.
+Reach the UIs with \`kubectl port-forward\` (not affected by the policies) or through an authenticating
+proxy (docs/monitoring.md, *Threat model*).
 `;
 }
 
@@ -351,4 +407,5 @@ const FILE_NOTES: Record<string, string> = {
   'alertmanager-config.yaml': 'the generated Alertmanager routing and templates (a Secret without secrets)',
   'alertmanager.yaml': 'two clustered Alertmanagers',
   'prometheus.yaml': 'two Prometheus replicas with remote write, their service account and role',
+  'networkpolicy.yaml': 'who may connect to Prometheus and Alertmanager: the stack itself and Grafana',
 };
