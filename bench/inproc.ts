@@ -327,18 +327,20 @@ async function bundleChild(): Promise<void> {
 }
 
 /**
- * V8 flags of the variant processes. The young generation is fixed at the size a busy service's
- * grows to (16 MB semi-spaces, V8's maximum on 64 bits), so every process collects after the same
- * amount of garbage: left to V8, one process scavenged in half its measurements and another in a
- * seventh. Garbage collection runs on the main thread, where the clock counts it, instead of on
- * helper threads that share the one CPU. BENCH_INPROC_NODE_FLAGS replaces them (experiments).
+ * V8 flags of the variant processes: the young generation fixed at the size a busy service's grows
+ * to (16 MB semi-spaces, V8's maximum on 64 bits), so every process collects after the same amount
+ * of garbage (left to V8, one process scavenged in half its measurements and another in a seventh);
+ * and no memory reducer, which collects and shrinks the heap of a process that looks idle, as each
+ * of these does between its turns, and a busy service never is. BENCH_INPROC_NODE_FLAGS replaces
+ * them (experiments).
  */
 const NODE_FLAGS = (
   process.env.BENCH_INPROC_NODE_FLAGS ??
-  '--min-semi-space-size=16 --max-semi-space-size=16 --single-threaded-gc'
+  '--min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer'
 )
   .split(' ')
   .filter(Boolean);
+
 const FRAMEWORKS = ['express', 'fastify', 'node'] as const;
 const VARIANTS: Record<Framework, readonly string[]> = {
   express: EXPRESS_VARIANTS,
@@ -369,6 +371,8 @@ async function measure(): Promise<void> {
     fastify: setting('BENCH_INPROC_BATCHES_FASTIFY', 20, 20),
     node: setting('BENCH_INPROC_BATCHES_NODE', 20, 20),
   };
+  /** Seconds of rounds run in lockstep but not kept, after warm-up and pinning. */
+  const settle = setting('BENCH_INPROC_SETTLE_SECONDS', 3, 10);
   /** Untimed batches right before each timed one. */
   const leadIn = setting('BENCH_INPROC_LEAD_IN', 1, 1);
   /** Warm-up batches per process, per framework: V8 keeps optimising Express for ~20k requests. */
@@ -426,6 +430,18 @@ async function measure(): Promise<void> {
     /** Which processes measured each round (the round number modulo the instances). */
     const cluster: number[] = [];
     const random = prng(7);
+    const runRound = async (instance: number, keep: (key: string, t: Timed, requests: number) => void) => {
+      for (const f of frameworks) {
+        const group = children.filter((c) => c.framework === f && c.instance === instance);
+        const requests = batches[f] * URLS.length;
+        // A fresh random order each round, so no variant always follows the same one.
+        const order = group.map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k);
+        for (const { c } of order) keep(`${f}/${c.variant}`, await c.drive(batches[f], leadIn), requests);
+      }
+    };
+    // The first seconds on the one CPU are not kept: until then every process had a CPU of its own.
+    const tSettle = performance.now();
+    for (let r = 0; performance.now() - tSettle < settle * 1000; r++) await runRound(r % instances, () => {});
     const loadStart = loadavg()
       .map((x) => x.toFixed(2))
       .join(' ');
@@ -436,23 +452,15 @@ async function measure(): Promise<void> {
     for (; more(); rounds++) {
       const instance = rounds % instances;
       cluster.push(instance);
-      for (const f of frameworks) {
-        const group = children.filter((c) => c.framework === f && c.instance === instance);
-        const requests = batches[f] * URLS.length;
-        // A fresh random order each round, so no variant always follows the same one.
-        const order = group.map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k);
-        for (const { c } of order) {
-          const t = await c.drive(batches[f], leadIn);
-          const key = `${f}/${c.variant}`;
-          series.thread[key]!.push(t.threadNs / 1000 / requests);
-          series.process[key]!.push(t.processUs / requests);
-          series.youngBytes[key]!.push(t.youngBytes / requests);
-          series.gcUs[key]!.push(t.gcUs / requests);
-          series.gcs[key]!.push(t.gcs);
-          series.waitedUs[key]!.push(t.waitedNs / 1000);
-          series.interruptions[key]!.push(t.interruptions);
-        }
-      }
+      await runRound(instance, (key, t, requests) => {
+        series.thread[key]!.push(t.threadNs / 1000 / requests);
+        series.process[key]!.push(t.processUs / requests);
+        series.youngBytes[key]!.push(t.youngBytes / requests);
+        series.gcUs[key]!.push(t.gcUs / requests);
+        series.gcs[key]!.push(t.gcs);
+        series.waitedUs[key]!.push(t.waitedNs / 1000);
+        series.interruptions[key]!.push(t.interruptions);
+      });
       if ((rounds + 1) % 500 === 0)
         log(`in-process round ${rounds + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
     }
@@ -522,6 +530,7 @@ async function measure(): Promise<void> {
       clock: 'main thread (schedstat)',
       nodeFlags: NODE_FLAGS.join(' '),
       leadInRequests: leadIn * URLS.length,
+      settleSeconds: settle,
       pinned,
       setupSeconds: round(setupSeconds, 0),
       measuredSeconds: round(measuredSeconds, 0),

@@ -114,6 +114,7 @@ const inproc = read<{
   requestsPerMeasurement?: number;
   leadInRequests?: number;
   nodeFlags?: string;
+  settleSeconds?: number;
   measuredSeconds?: number;
   loadStart?: string;
   loadEnd?: string;
@@ -483,7 +484,8 @@ if (ownProcesses) {
   lines.push(
     `${inproc.rounds} paired rounds in ${inproc.measuredSeconds} s (load average ${inproc.loadStart} before, ${inproc.loadEnd} after); ` +
       `each variant ran in ${inproc.instances} processes of its own (\`node ${inproc.nodeFlags}\`), pinned to one CPU, the coordinator on the other; ` +
-      `warm-up ${inproc.express.warmupRequests} (Express), ${inproc.fastify.warmupRequests} (Fastify) and ${inproc.node.warmupRequests} (node:http) requests per process. ` +
+      `warm-up ${inproc.express.warmupRequests} (Express), ${inproc.fastify.warmupRequests} (Fastify) and ${inproc.node.warmupRequests} (node:http) requests per process, ` +
+      `then ${inproc.settleSeconds} s of rounds not kept. ` +
       'Each round uses one process of every variant; the variants of a framework drive the same batch in a fresh random order, ' +
       `each after ${inproc.leadInRequests} untimed requests, and report their main thread’s CPU time for exactly that batch ` +
       '(`/proc/self/task/<pid>/schedstat`, in ns); "whole process" is the same from `getrusage`, V8’s compiler and GC helper threads included. ' +
