@@ -142,6 +142,8 @@ const ALL: Record<string, readonly string[]> = {
   fastify: FASTIFY_VARIANTS,
   node: NODE_VARIANTS,
 };
+// The code measured is the code checked out when the count starts (a commit made while it runs is not).
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const named = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'askproai-callgrind-'));
 try {
@@ -174,7 +176,7 @@ try {
     }));
   }
   const result = {
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
+    commit,
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     node: process.version,
     batches,

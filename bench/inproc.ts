@@ -2,22 +2,32 @@
  * Request path in process: what each adapter adds to a request handled by Express 5, Fastify 5 and
  * a node:http listener, with the sockets, the kernel and the load generator taken out. Every variant
  * is a real `http.Server` (Node's parser, IncomingMessage and ServerResponse) fed through an
- * in-memory socket (bench/lib/memory-socket.ts), all in this one process. In each round every
- * variant of a framework handles the same pipelined batches in a rotated order, after a minor GC;
- * a variant's cost is its process CPU time per request, and "added" is its difference to the same
- * round's baseline. Reported: the median over rounds with a bootstrap 95% interval.
+ * in-memory socket (bench/lib/memory-socket.ts).
+ *
+ * Each variant runs in processes of its own (`--child <framework> <variant>`, several per variant),
+ * so V8 compiles a framework's code against one app only, as in a service. The processes are pinned
+ * to CPU 0 and this coordinator to CPU 1. In each round the coordinator asks every variant of a
+ * framework, in a fresh random order and one at a time, to drive the same pipelined batch; the
+ * process answers with its main thread's CPU time for exactly that batch. "Added" is a variant's
+ * time minus the same round's baseline. Reported: the median over rounds with a bootstrap 95%
+ * interval that resamples the processes as well as the rounds.
  *
  * `--callgrind <framework> <variant>` instead runs passes of one variant between markers for
  * `valgrind --tool=callgrind` (bench/callgrind.ts drives it): instruction counts do not depend on what
  * else the machine does.
  *
- * Run: `BENCH_MODE=quick node --expose-gc --import tsx bench/inproc.ts`
+ * Run: `BENCH_MODE=quick node --import tsx bench/inproc.ts`
  */
-import { getPriority } from 'node:os';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, getPriority, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
 import client from 'prom-client';
 import { bootstrap, type Interval, medianOf, prng, verdictAtMost } from './lib/bootstrap.ts';
 import { MemoryClient, requestBatch } from './lib/memory-socket.ts';
 import { log, pick, writeResult } from './lib/output.ts';
+import { canPin, pinSelf } from './lib/proc.ts';
 import { round } from './lib/stats.ts';
 import { buildExpress, EXPRESS_VARIANTS } from './servers/express-app.ts';
 import { buildFastify, FASTIFY_VARIANTS } from './servers/fastify-app.ts';
@@ -106,106 +116,474 @@ export async function check(variants: Variant[]): Promise<void> {
   }
 }
 
-const gc = (globalThis as { gc?: (o?: unknown) => void }).gc;
-const minorGc = () => gc?.({ type: 'minor' });
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
 
-function cpuMicros(): number {
+/**
+ * The main thread's scheduler account (/proc/self/task/<pid>/schedstat: ns run, ns waited on a run
+ * queue, times scheduled in) and the whole process's CPU time (getrusage, µs). The kernel brings a
+ * running thread's account up to date only on a tick or a context switch; getrusage brings the
+ * calling thread's up to date first, so the schedstat read right after it is exact to the nanosecond
+ * instead of to the last tick (1-4 ms).
+ */
+function clocks(): { thread: number; waited: number; slices: number; process: number } {
   const u = process.cpuUsage();
-  return u.user + u.system;
+  const [run, wait, slices] = readFileSync(SCHEDSTAT, 'latin1').split(' ');
+  return { thread: Number(run), waited: Number(wait), slices: Number(slices), process: u.user + u.system };
+}
+
+/** Bytes in use in V8's young generation (where a request's short-lived objects are allocated). */
+function youngOf(spaces: readonly { spaceName: string; spaceUsedSize: number }[]): number {
+  let used = 0;
+  for (const s of spaces)
+    if (s.spaceName === 'new_space' || s.spaceName === 'new_large_object_space') used += s.spaceUsedSize;
+  return used;
+}
+
+function youngNow(): number {
+  return youngOf(
+    getHeapSpaceStatistics().map((s) => ({ spaceName: s.space_name, spaceUsedSize: s.space_used_size })),
+  );
+}
+
+interface GcStatistics {
+  statistics: {
+    gcType: string;
+    cost: number;
+    beforeGC: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] };
+    afterGC: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] };
+  }[];
+}
+
+export interface Timed {
+  /** Main-thread CPU time of the batch, ns. */
+  threadNs: number;
+  /** Whole-process CPU time of the batch (V8's compiler and GC helper threads too), µs. */
+  processUs: number;
+  /** Time the main thread waited for the CPU during the batch (other processes ran), ns. */
+  waitedNs: number;
+  /** Times the main thread was scheduled back in during the batch (0: it ran undisturbed). */
+  interruptions: number;
+  /** Bytes the batch allocated in the young generation (from V8's GC profiler across collections). */
+  youngBytes: number;
+  /** Garbage collections during the batch, and how long they took (µs, V8's GC profiler). */
+  gcs: number;
+  gcUs: number;
+}
+
+type ToChild = { op: 'drive'; batches: number; leadIn: number } | { op: 'check' };
+type FromChild = { ready: true } | { timed: Timed } | { done: true } | { error: string };
+
+/**
+ * One variant in a process of its own: its own isolate, so V8 compiles the framework's code
+ * against this app only. Drives batches when the coordinator asks, and answers with its CPU time
+ * for exactly the timed batch.
+ */
+async function childProcess(framework: string, variant: string): Promise<void> {
+  const v = (await buildVariants([`${framework}/${variant}`]))[0];
+  if (v === undefined) throw new Error(`no variant ${framework}/${variant}`);
+  const send = (m: FromChild) => process.send!(m);
+  const run = async (m: ToChild): Promise<FromChild> => {
+    if (m.op === 'check') {
+      await check([v]);
+      return { done: true };
+    }
+    // Untimed requests first bring this process's code and data back into the CPU's caches, which
+    // the other processes' batches have just used; a serving process does not start cold each time.
+    if (m.leadIn > 0) await drive(v, m.leadIn);
+    const profiler = new GCProfiler();
+    profiler.start();
+    const y0 = youngNow();
+    const c0 = clocks();
+    await drive(v, m.batches);
+    const c1 = clocks();
+    const y1 = youngNow();
+    const gcs = (profiler.stop() as GcStatistics).statistics;
+    // Allocated = growth of the young generation plus what each collection during the batch freed
+    // or moved out of it.
+    let young = y1 - y0;
+    for (const g of gcs)
+      young += youngOf(g.beforeGC.heapSpaceStatistics) - youngOf(g.afterGC.heapSpaceStatistics);
+    return {
+      timed: {
+        threadNs: c1.thread - c0.thread,
+        processUs: c1.process - c0.process,
+        waitedNs: c1.waited - c0.waited,
+        interruptions: c1.slices - c0.slices,
+        youngBytes: young,
+        gcs: gcs.length,
+        gcUs: gcs.reduce((sum, g) => sum + g.cost, 0),
+      },
+    };
+  };
+  process.on('message', (m: ToChild) => {
+    run(m).then(send, (e: unknown) =>
+      send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    );
+  });
+  // The coordinator going away ends the process.
+  process.on('disconnect', () => process.exit(0));
+  send({ ready: true });
+}
+
+/** The coordinator's handle on one process of one variant. */
+class Child {
+  readonly key: string;
+  private readonly proc: ChildProcess;
+  private pending: ((m: FromChild) => void) | undefined;
+  private exited = false;
+
+  constructor(
+    readonly framework: Framework,
+    readonly variant: string,
+    readonly instance: number,
+  ) {
+    this.key = `${framework}/${variant}#${instance}`;
+    this.proc = spawn(process.execPath, [...NODE_FLAGS, ...childEntry, '--child', framework, variant], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    this.proc.on('message', (m: FromChild) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.(m);
+    });
+    this.proc.on('exit', (code, signal) => {
+      this.exited = true;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.({ error: `exited (${code ?? signal})` });
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The process's next message (one request at a time). */
+  private request(m?: ToChild): Promise<FromChild> {
+    if (this.exited) return Promise.reject(new Error(`${this.key} has exited`));
+    const reply = new Promise<FromChild>((resolve, reject) => {
+      this.pending = (r) => ('error' in r ? reject(new Error(`${this.key}: ${r.error}`)) : resolve(r));
+    });
+    if (m !== undefined) this.proc.send(m);
+    return reply;
+  }
+
+  async ready(): Promise<void> {
+    await this.request();
+  }
+
+  async drive(batches: number, leadIn = 0): Promise<Timed> {
+    const m = await this.request({ op: 'drive', batches, leadIn });
+    if (!('timed' in m)) throw new Error(`${this.key}: unexpected reply ${JSON.stringify(m)}`);
+    return m.timed;
+  }
+
+  async check(): Promise<void> {
+    await this.request({ op: 'check' });
+  }
+
+  stop(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.proc.once('exit', () => resolve());
+      this.proc.disconnect();
+    });
+  }
+}
+
+/**
+ * How a variant process runs this file: bundled once per run into plain JavaScript (the packages
+ * stay external), which halves a process's start-up against loading TypeScript through tsx; tsx
+ * when esbuild (tsx's own dependency) cannot be loaded.
+ */
+let childEntry: string[] = ['--import', 'tsx', fileURLToPath(import.meta.url)];
+
+async function bundleChild(): Promise<void> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // Under node_modules, so the bundle resolves the packages as this file does; one per run.
+  const outfile = `${root}node_modules/.cache/askproai-bench/inproc-${process.pid}.mjs`;
+  try {
+    const esbuild = (await import('esbuild' as string)) as {
+      build(options: Record<string, unknown>): Promise<unknown>;
+    };
+    await esbuild.build({
+      entryPoints: [fileURLToPath(import.meta.url)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node.split('.')[0]}`,
+      packages: 'external',
+      logLevel: 'warning',
+    });
+    childEntry = [outfile];
+    process.once('exit', () => rmSync(outfile, { force: true }));
+  } catch (e) {
+    log(
+      `in-process request path: variant processes load TypeScript through tsx (${String(e).slice(0, 120)})`,
+    );
+  }
+}
+
+/**
+ * V8 flags of the variant processes: the young generation fixed at the size a busy service's grows
+ * to (16 MB semi-spaces, V8's maximum on 64 bits), so every process collects after the same amount
+ * of garbage (left to V8, one process scavenged in half its measurements and another in a seventh);
+ * and no memory reducer, which collects and shrinks the heap of a process that looks idle, as each
+ * of these does between its turns, and a busy service never is. BENCH_INPROC_NODE_FLAGS replaces
+ * them (experiments).
+ */
+const NODE_FLAGS = (
+  process.env.BENCH_INPROC_NODE_FLAGS ??
+  '--min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer'
+)
+  .split(' ')
+  .filter(Boolean);
+
+const FRAMEWORKS = ['express', 'fastify', 'node'] as const;
+const VARIANTS: Record<Framework, readonly string[]> = {
+  express: EXPRESS_VARIANTS,
+  fastify: FASTIFY_VARIANTS,
+  node: NODE_VARIANTS,
+};
+const setting = (name: string, quick: number, full: number) => Number(process.env[name] ?? pick(quick, full));
+
+/** Runs `tasks` with at most `limit` at a time. */
+async function limited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
 }
 
 async function measure(): Promise<void> {
-  const rounds = pick(24, 80);
-  const batches = pick(60, 100);
-  const warmup = pick(300, 600);
-  const variants = await buildVariants();
-  log(
-    `in-process request path: ${variants.length} variants, ${rounds} rounds of ${batches * URLS.length} requests each`,
-  );
-  for (const v of variants) await drive(v, warmup);
-  await check(variants);
+  const t0 = performance.now();
+  /** Processes per variant: each process has a speed of its own, so the interval needs several. */
+  const instances = setting('BENCH_INPROC_INSTANCES', 2, 4);
+  /** Rounds run until this many seconds of measuring have passed (or exactly BENCH_INPROC_ROUNDS). */
+  const budget = setting('BENCH_INPROC_SECONDS', 20, 110);
+  const fixedRounds = process.env.BENCH_INPROC_ROUNDS ? Number(process.env.BENCH_INPROC_ROUNDS) : undefined;
+  /** Batches of the 10-URL mix per timed measurement, per framework (a few ms each). */
+  const batches: Record<Framework, number> = {
+    express: setting('BENCH_INPROC_BATCHES_EXPRESS', 5, 5),
+    fastify: setting('BENCH_INPROC_BATCHES_FASTIFY', 20, 20),
+    node: setting('BENCH_INPROC_BATCHES_NODE', 20, 20),
+  };
+  /** Seconds of rounds run in lockstep but not kept, after warm-up and pinning. */
+  const settle = setting('BENCH_INPROC_SETTLE_SECONDS', 3, 10);
+  /** Untimed batches right before each timed one. */
+  const leadIn = setting('BENCH_INPROC_LEAD_IN', 1, 1);
+  /** Warm-up batches per process, per framework: V8 keeps optimising Express for ~20k requests. */
+  const warmup: Record<Framework, number> = {
+    express: setting('BENCH_INPROC_WARMUP_EXPRESS', 1500, 2500),
+    fastify: setting('BENCH_INPROC_WARMUP_FASTIFY', 2000, 3000),
+    node: setting('BENCH_INPROC_WARMUP_NODE', 1000, 2000),
+  };
+  const only = (process.env.BENCH_INPROC_ONLY ?? FRAMEWORKS.join(',')).split(',');
+  const frameworks = FRAMEWORKS.filter((f) => only.includes(f));
+  // The machine's CPUs, not this process's affinity (bench/run.sh may have pinned it to one).
+  const cpuCount = cpus().length;
+  const pinned = canPin(cpuCount);
 
-  const perRequest: Record<string, number[]> = {};
-  for (const v of variants) perRequest[`${v.framework}/${v.variant}`] = [];
-  const random = prng(7);
-  const requests = batches * URLS.length;
-  for (let r = 0; r < rounds; r++) {
-    for (const framework of ['express', 'fastify', 'node'] as const) {
-      const group = variants.filter((v) => v.framework === framework);
-      // A fresh random order each round, so no variant always follows the same one.
-      const order = group.map((v) => ({ v, k: random() })).sort((a, b) => a.k - b.k);
-      for (const { v } of order) {
-        minorGc();
-        const c0 = cpuMicros();
-        await drive(v, batches);
-        perRequest[`${v.framework}/${v.variant}`]!.push((cpuMicros() - c0) / requests);
-      }
-    }
-    if ((r + 1) % 10 === 0) log(`in-process round ${r + 1}/${rounds}`);
-  }
-  await check(variants);
-
-  const frameworks: Record<string, unknown> = {};
-  for (const framework of ['express', 'fastify', 'node'] as const) {
-    const group = variants.filter((v) => v.framework === framework);
-    const base = perRequest[`${framework}/baseline`]!;
-    const series: Record<string, number[]> = {};
-    const stats: Record<string, (s: Record<string, number[]>) => number> = {};
-    for (const v of group) {
-      const k = v.variant;
-      series[`cpu:${k}`] = perRequest[`${framework}/${k}`]!;
-      stats[`cpu:${k}`] = medianOf(`cpu:${k}`);
-      if (k === 'baseline') continue;
-      series[`added:${k}`] = series[`cpu:${k}`]!.map((x, i) => x - base[i]!);
-      stats[`added:${k}`] = medianOf(`added:${k}`);
-    }
-    // Our other ways of installing (Express's middleware form) are shown, but are not peers.
-    const peers = group
-      .filter((v) => v.variant !== 'baseline' && !v.variant.startsWith('ours'))
-      .map((v) => v.variant);
-    for (const p of peers) {
-      stats[`ratio:${p}`] = (s) => medianOf('added:ours')(s) / medianOf(`added:${p}`)(s);
-    }
-    const ci = bootstrap(series, stats);
-    const fig = (i: Interval) => ({ value: round(i.value, 3), low: round(i.low, 3), high: round(i.high, 3) });
-    const cheapest = peers.reduce((a, b) => (ci[`added:${a}`]!.value <= ci[`added:${b}`]!.value ? a : b));
-    const ours = ci['added:ours']!;
-    const cheap = ci[`added:${cheapest}`]!;
-    const ratioCi = ci[`ratio:${cheapest}`]!;
-    const halfVerdict =
-      ratioCi.high <= 0.5 && ours.high < cheap.low ? 'pass' : ratioCi.low > 0.5 ? 'FAIL' : 'unresolved';
-    const target = TARGET_US[framework];
-    frameworks[framework] = {
-      variants: group.map((v) => ({
-        variant: v.variant,
-        label: v.label,
-        cpuUsPerRequest: fig(ci[`cpu:${v.variant}`]!),
-        addedUs: v.variant === 'baseline' ? null : fig(ci[`added:${v.variant}`]!),
-        ratioToOurs: ci[`ratio:${v.variant}`] ? fig(ci[`ratio:${v.variant}`]!) : null,
-        rounds: perRequest[`${framework}/${v.variant}`]!.map((x) => round(x, 3)),
-      })),
-      cheapestPeer: cheapest,
-      halfOfCheapestPeer: halfVerdict,
-      absoluteTargetUs: target ?? null,
-      absolute: target === undefined ? null : verdictAtMost(ours, target),
-    };
+  await bundleChild();
+  const children: Child[] = [];
+  for (let i = 0; i < instances; i++)
+    for (const f of frameworks) for (const v of VARIANTS[f]) children.push(new Child(f, v, i));
+  try {
+    // Start-up and warm-up on every CPU, before anything is measured; then the processes move to
+    // CPU 0 and this coordinator to CPU 1.
+    if (pinned) for (const c of children) setAffinity(c.pid, 'all');
+    await Promise.all(children.map((c) => c.ready()));
     log(
-      `${framework}: ours +${ours.value.toFixed(2)} µs [${ours.low.toFixed(2)}, ${ours.high.toFixed(2)}], ` +
-        peers
-          .map(
-            (p) =>
-              `${p} +${ci[`added:${p}`]!.value.toFixed(2)} [${ci[`added:${p}`]!.low.toFixed(2)}, ${ci[`added:${p}`]!.high.toFixed(2)}]`,
-          )
-          .join(', '),
+      `in-process request path: ${children.length} processes started in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
+    await limited(
+      children.map((c) => async () => {
+        await c.drive(warmup[c.framework]);
+        await c.check();
+      }),
+      cpuCount,
+    );
+    if (pinned) {
+      for (const c of children) setAffinity(c.pid, 0);
+      pinSelf(1);
+    }
+    const setupSeconds = (performance.now() - t0) / 1000;
+    log(
+      `in-process request path: ${children.length} processes (${instances} per variant)${pinned ? ' pinned to CPU 0' : ''}, ` +
+        `ready and warmed up in ${setupSeconds.toFixed(0)} s; measuring for ${fixedRounds === undefined ? `${budget} s` : `${fixedRounds} rounds`}`,
+    );
+
+    const series = {
+      thread: {} as Record<string, number[]>,
+      process: {} as Record<string, number[]>,
+      youngBytes: {} as Record<string, number[]>,
+      gcUs: {} as Record<string, number[]>,
+      gcs: {} as Record<string, number[]>,
+      waitedUs: {} as Record<string, number[]>,
+      interruptions: {} as Record<string, number[]>,
+    };
+    for (const f of frameworks)
+      for (const v of VARIANTS[f]) for (const s of Object.values(series)) s[`${f}/${v}`] = [];
+    /** Which processes measured each round (the round number modulo the instances). */
+    const cluster: number[] = [];
+    const random = prng(7);
+    const runRound = async (instance: number, keep: (key: string, t: Timed, requests: number) => void) => {
+      for (const f of frameworks) {
+        const group = children.filter((c) => c.framework === f && c.instance === instance);
+        const requests = batches[f] * URLS.length;
+        // A fresh random order each round, so no variant always follows the same one.
+        const order = group.map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k);
+        for (const { c } of order) keep(`${f}/${c.variant}`, await c.drive(batches[f], leadIn), requests);
+      }
+    };
+    // The first seconds on the one CPU are not kept: until then every process had a CPU of its own.
+    const tSettle = performance.now();
+    for (let r = 0; performance.now() - tSettle < settle * 1000; r++) await runRound(r % instances, () => {});
+    const loadStart = loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+    const t1 = performance.now();
+    let rounds = 0;
+    const more = () =>
+      fixedRounds !== undefined ? rounds < fixedRounds : performance.now() - t1 < budget * 1000;
+    for (; more(); rounds++) {
+      const instance = rounds % instances;
+      cluster.push(instance);
+      await runRound(instance, (key, t, requests) => {
+        series.thread[key]!.push(t.threadNs / 1000 / requests);
+        series.process[key]!.push(t.processUs / requests);
+        series.youngBytes[key]!.push(t.youngBytes / requests);
+        series.gcUs[key]!.push(t.gcUs / requests);
+        series.gcs[key]!.push(t.gcs);
+        series.waitedUs[key]!.push(t.waitedNs / 1000);
+        series.interruptions[key]!.push(t.interruptions);
+      });
+      if ((rounds + 1) % 500 === 0)
+        log(`in-process round ${rounds + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+    }
+    const measuredSeconds = (performance.now() - t1) / 1000;
+    const loadEnd = loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+    for (const c of children) await c.check();
+    if (process.env.BENCH_INPROC_RAW)
+      writeFileSync(process.env.BENCH_INPROC_RAW, JSON.stringify({ cluster, ...series }));
+
+    const results: Record<string, unknown> = {};
+    for (const f of frameworks) {
+      const group = VARIANTS[f];
+      const thread = analyse(f, group, series.thread, cluster);
+      const proc = analyse(f, group, series.process, cluster);
+      const ours = thread.ci['added:ours']!;
+      const target = TARGET_US[f];
+      const baseBytes = mean(series.youngBytes[`${f}/baseline`]!);
+      const interrupted = group.flatMap((v) => series.interruptions[`${f}/${v}`]!);
+      results[f] = {
+        requestsPerMeasurement: batches[f] * URLS.length,
+        // How busy CPU 0 was: the share of measurements no other process interrupted.
+        uninterrupted: round(interrupted.filter((n) => n === 0).length / interrupted.length, 3),
+        warmupRequests: warmup[f] * URLS.length,
+        variants: group.map((v) => {
+          const key = `${f}/${v}`;
+          const bytes = mean(series.youngBytes[key]!);
+          return {
+            variant: v,
+            label: LABELS[`${f}/${v}`]!,
+            cpuUsPerRequest: fig(thread.ci[`cpu:${v}`]!),
+            addedUs: v === 'baseline' ? null : fig(thread.ci[`added:${v}`]!),
+            ratioToOurs: thread.ci[`ratio:${v}`] ? fig(thread.ci[`ratio:${v}`]!) : null,
+            processCpuUsPerRequest: fig(proc.ci[`cpu:${v}`]!),
+            processAddedUs: v === 'baseline' ? null : fig(proc.ci[`added:${v}`]!),
+            youngBytesPerRequest: round(bytes, 0),
+            addedYoungBytesPerRequest: v === 'baseline' ? null : round(bytes - baseBytes, 0),
+            // What the medians leave out: collections fall in a few measurements only.
+            gcUsPerRequest: round(mean(series.gcUs[key]!), 3),
+            measurementsWithGc: round(series.gcs[key]!.filter((n) => n > 0).length / rounds, 3),
+          };
+        }),
+        cheapestPeer: thread.cheapest,
+        halfOfCheapestPeer: thread.halfVerdict,
+        absoluteTargetUs: target ?? null,
+        absolute: target === undefined ? null : verdictAtMost(ours, target),
+      };
+      const line = (a: ReturnType<typeof analyse>) =>
+        group
+          .filter((v) => v !== 'baseline')
+          .map((v) => {
+            const i = a.ci[`added:${v}`]!;
+            return `${v} +${i.value.toFixed(2)} [${i.low.toFixed(2)}, ${i.high.toFixed(2)}]`;
+          })
+          .join(', ');
+      const r = thread.ci[`ratio:${thread.cheapest}`]!;
+      log(
+        `${f}: added µs per request, main thread: ${line(thread)}; ours/${thread.cheapest} ` +
+          `${r.value.toFixed(2)} [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`,
+      );
+      log(`${f}: added µs per request, whole process: ${line(proc)}`);
+    }
+    writeResult('inproc', {
+      rounds,
+      instances,
+      clock: 'main thread (schedstat)',
+      nodeFlags: NODE_FLAGS.join(' '),
+      leadInRequests: leadIn * URLS.length,
+      settleSeconds: settle,
+      pinned,
+      setupSeconds: round(setupSeconds, 0),
+      measuredSeconds: round(measuredSeconds, 0),
+      loadStart,
+      loadEnd,
+      urls: URLS,
+      ...results,
+    });
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
   }
-  writeResult('inproc', {
-    rounds,
-    requestsPerMeasurement: requests,
-    warmupRequests: warmup * URLS.length,
-    urls: URLS,
-    ...frameworks,
-  });
+}
+
+const fig = (i: Interval) => ({ value: round(i.value, 3), low: round(i.low, 3), high: round(i.high, 3) });
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Sets the CPU affinity of every thread of a process. */
+function setAffinity(pid: number, cpu: number | 'all'): void {
+  const list = cpu === 'all' ? `0-${cpus().length - 1}` : String(cpu);
+  execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
+}
+
+/** Medians, bootstrap intervals and the half-of-the-cheapest-peer verdict for one framework. */
+function analyse(
+  framework: Framework,
+  group: readonly string[],
+  perRequest: Record<string, number[]>,
+  cluster: readonly number[],
+) {
+  const base = perRequest[`${framework}/baseline`]!;
+  const series: Record<string, number[]> = {};
+  const stats: Record<string, (s: Record<string, number[]>) => number> = {};
+  for (const k of group) {
+    series[`cpu:${k}`] = perRequest[`${framework}/${k}`]!;
+    stats[`cpu:${k}`] = medianOf(`cpu:${k}`);
+    if (k === 'baseline') continue;
+    series[`added:${k}`] = series[`cpu:${k}`]!.map((x, i) => x - base[i]!);
+    stats[`added:${k}`] = medianOf(`added:${k}`);
+  }
+  // Our other ways of installing (Express's middleware form) are shown, but are not peers.
+  const peers = group.filter((v) => v !== 'baseline' && !v.startsWith('ours'));
+  for (const p of peers) {
+    stats[`ratio:${p}`] = (s) => medianOf('added:ours')(s) / medianOf(`added:${p}`)(s);
+  }
+  const ci = bootstrap(series, stats, 10_000, 12, cluster);
+  const cheapest = peers.reduce((a, b) => (ci[`added:${a}`]!.value <= ci[`added:${b}`]!.value ? a : b));
+  const ours = ci['added:ours']!;
+  const cheap = ci[`added:${cheapest}`]!;
+  const ratioCi = ci[`ratio:${cheapest}`]!;
+  const halfVerdict =
+    ratioCi.high <= 0.5 && ours.high < cheap.low ? 'pass' : ratioCi.low > 0.5 ? 'FAIL' : 'unresolved';
+  return { ci, cheapest, halfVerdict };
 }
 
 /**
@@ -229,5 +607,7 @@ async function callgrindPasses(framework: string, variant: string): Promise<void
 }
 
 const at = process.argv.indexOf('--callgrind');
+const childAt = process.argv.indexOf('--child');
 if (at !== -1) await callgrindPasses(process.argv[at + 1]!, process.argv[at + 2]!);
+else if (childAt !== -1) await childProcess(process.argv[childAt + 1]!, process.argv[childAt + 2]!);
 else await measure();

@@ -88,12 +88,19 @@ interface Ci {
   high: number;
 }
 interface InprocFramework {
+  /** Per framework since each variant runs in processes of its own (top level before). */
+  requestsPerMeasurement?: number;
+  warmupRequests?: number;
   variants: Array<{
     variant: string;
     label: string;
     cpuUsPerRequest: Ci;
     addedUs: Ci | null;
     ratioToOurs: Ci | null;
+    processAddedUs?: Ci | null;
+    youngBytesPerRequest?: number;
+    gcUsPerRequest?: number;
+    measurementsWithGc?: number;
   }>;
   cheapestPeer: string;
   halfOfCheapestPeer: string;
@@ -102,7 +109,15 @@ interface InprocFramework {
 }
 const inproc = read<{
   rounds: number;
-  requestsPerMeasurement: number;
+  /** Results before variants ran in processes of their own have neither `instances` nor the rest. */
+  instances?: number;
+  requestsPerMeasurement?: number;
+  leadInRequests?: number;
+  nodeFlags?: string;
+  settleSeconds?: number;
+  measuredSeconds?: number;
+  loadStart?: string;
+  loadEnd?: string;
   express: InprocFramework;
   fastify: InprocFramework;
   node: InprocFramework;
@@ -427,35 +442,66 @@ lines.push('');
 
 lines.push('### Request path in process (no sockets)');
 lines.push('');
+const ownProcesses = inproc.instances !== undefined;
 for (const framework of ['fastify', 'express', 'node'] as const) {
   const f = inproc[framework];
   lines.push(
-    `${framework === 'fastify' ? 'Fastify 5' : framework === 'express' ? 'Express 5' : 'node:http'}:`,
+    `${framework === 'fastify' ? 'Fastify 5' : framework === 'express' ? 'Express 5' : 'node:http'}` +
+      (f.requestsPerMeasurement ? ` (${f.requestsPerMeasurement} requests per measurement)` : '') +
+      ':',
   );
   lines.push('');
-  row([
+  const header = [
     'variant',
     'CPU / request [95% interval]',
     'added vs baseline [95% interval] (width)',
     'ours added / this added',
-  ]);
-  row(['---', '---:', '---:', '---:']);
+  ];
+  if (ownProcesses)
+    header.push('added, whole process', 'young-generation bytes / request', 'GC µs / request (left out)');
+  row(header);
+  row(header.map((_, i) => (i === 0 ? '---' : '---:')));
   for (const v of f.variants) {
-    row([
+    const cells = [
       v.label,
       `${v.cpuUsPerRequest.value} µs [${v.cpuUsPerRequest.low}, ${v.cpuUsPerRequest.high}]`,
       v.addedUs ? ci(v.addedUs, ' µs') : '',
       v.ratioToOurs ? `${v.ratioToOurs.value} [${v.ratioToOurs.low}, ${v.ratioToOurs.high}]` : '',
-    ]);
+    ];
+    if (ownProcesses)
+      cells.push(
+        v.processAddedUs
+          ? `${sign(v.processAddedUs.value)} µs [${v.processAddedUs.low}, ${v.processAddedUs.high}]`
+          : '',
+        `${v.youngBytesPerRequest ?? ''}`,
+        `${v.gcUsPerRequest ?? ''} (${round((v.measurementsWithGc ?? 0) * 100, 0)}% of measurements)`,
+      );
+    row(cells);
   }
   lines.push('');
 }
-lines.push(
-  `${inproc.rounds} paired rounds of ${inproc.requestsPerMeasurement} requests per variant, variants of a framework in a fresh random ` +
-    'order each round after a minor GC, all in one process; each variant a real `http.Server` fed through an in-memory socket. ' +
-    'Figures are medians over rounds with bootstrap 95% intervals (10,000 resamples of whole rounds); "added" is per round against the same round’s baseline. ' +
-    'A target whose interval is wider than the target itself is reported as unresolved, never as a pass.',
-);
+if (ownProcesses) {
+  lines.push(
+    `${inproc.rounds} paired rounds in ${inproc.measuredSeconds} s (load average ${inproc.loadStart} before, ${inproc.loadEnd} after); ` +
+      `each variant ran in ${inproc.instances} processes of its own (\`node ${inproc.nodeFlags}\`), pinned to one CPU, the coordinator on the other; ` +
+      `warm-up ${inproc.express.warmupRequests} (Express), ${inproc.fastify.warmupRequests} (Fastify) and ${inproc.node.warmupRequests} (node:http) requests per process, ` +
+      `then ${inproc.settleSeconds} s of rounds not kept. ` +
+      'Each round uses one process of every variant; the variants of a framework drive the same batch in a fresh random order, ' +
+      `each after ${inproc.leadInRequests} untimed requests, and report their main thread’s CPU time for exactly that batch ` +
+      '(`/proc/self/task/<pid>/schedstat`, in ns); "whole process" is the same from `getrusage`, V8’s compiler and GC helper threads included. ' +
+      '"added" is per round against the same round’s baseline. Figures are medians over rounds with bootstrap 95% intervals ' +
+      '(10,000 resamples, drawing the processes and then the rounds within them, so the interval covers how much another set of processes would differ). ' +
+      'Garbage collections fall in the few measurements the GC column counts, so the medians leave them out; the bytes each request allocates show what they would cost. ' +
+      'A target whose interval is wider than the target itself is reported as unresolved, never as a pass.',
+  );
+} else {
+  lines.push(
+    `${inproc.rounds} paired rounds of ${inproc.requestsPerMeasurement} requests per variant, variants of a framework in a fresh random ` +
+      'order each round after a minor GC, all in one process; each variant a real `http.Server` fed through an in-memory socket. ' +
+      'Figures are medians over rounds with bootstrap 95% intervals (10,000 resamples of whole rounds); "added" is per round against the same round’s baseline. ' +
+      'A target whose interval is wider than the target itself is reported as unresolved, never as a pass.',
+  );
+}
 lines.push('');
 if (callgrind) {
   lines.push('### Request path in instructions (callgrind)');

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark and regenerates the results section of docs/BENCHMARKS.md.
-#   bash bench/run.sh          full run (about 8 minutes on 2 CPUs)
-#   bash bench/run.sh quick    shorter run (about 2 minutes), noisier figures
+#   bash bench/run.sh          full run (about 10 minutes on 2 CPUs)
+#   bash bench/run.sh quick    shorter run (about 3 minutes), noisier figures
 #   BENCH_CALLGRIND=1 bash bench/run.sh   also counts the request path's instructions under valgrind
 # Micro and scrape benchmarks run pinned to CPU 1 when taskset and two CPUs are there; the
-# request-path benchmark pins its servers to CPU 0 and itself (with autocannon) to CPU 1.
+# request-path benchmarks pin their servers (bench/http.ts) or variant processes (bench/inproc.ts)
+# to CPU 0 and themselves to CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ echo "[bench] mode $MODE, $(nproc) CPUs, node $(node --version), load $(cut -d' 
 "${PIN[@]}" node --expose-gc --import tsx bench/scrape.ts
 "${PIN[@]}" node --import tsx bench/memory.ts
 node --import tsx bench/http.ts
-"${PIN[@]}" node --expose-gc --import tsx bench/inproc.ts
+node --import tsx bench/inproc.ts
 node --import tsx bench/scrape-blocking.ts
 # Instruction counts under valgrind: about 10 minutes more, so only on request.
 if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then node --import tsx bench/callgrind.ts; fi

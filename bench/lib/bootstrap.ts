@@ -14,7 +14,7 @@ export interface Interval {
   high: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))));
   return sorted[i]!;
 }
@@ -23,35 +23,78 @@ function percentile(sorted: readonly number[], p: number): number {
  * Bootstrap 95% intervals of several statistics computed from the same resampled rounds.
  * `series` maps a name to its per-round values (all the same length); `stats` maps a name to a
  * function of the resampled series.
+ *
+ * With `clusters` (a cluster id per round, e.g. which processes measured the round), the resampling
+ * has two stages: the clusters are drawn with replacement, then rounds within each drawn cluster.
+ * Rounds of one cluster share whatever sets that cluster apart (a process's own speed), so the
+ * interval also covers how much another set of processes would have differed.
  */
 export function bootstrap(
   series: Record<string, readonly number[]>,
   stats: Record<string, (s: Record<string, number[]>) => number>,
   iterations = 10_000,
   seed = 12,
+  clusters?: readonly number[],
 ): Record<string, Interval> {
   const names = Object.keys(series);
   const n = series[names[0]!]!.length;
   const random = prng(seed);
-  const draws: Record<string, number[]> = {};
-  for (const k of Object.keys(stats)) draws[k] = [];
-  const sample: Record<string, number[]> = {};
-  for (const name of names) sample[name] = new Array(n);
+  const statNames = Object.keys(stats);
+  const statFns = statNames.map((k) => stats[k]!);
+  const draws = statNames.map(() => new Float64Array(iterations));
+  // Resampled series live in typed arrays that are refilled in place on every iteration.
+  const from = names.map((name) => Float64Array.from(series[name]!));
+  const members = clusterMembers(clusters, n);
+  const capacity = Math.max(n, members.length * Math.max(...members.map((m) => m.length)));
+  const to = names.map(() => new Float64Array(capacity));
+  const picks = new Uint32Array(capacity);
+  let sample: Record<string, number[]> = {};
+  let drawn = -1;
   for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < n; j++) {
-      const pickIndex = Math.floor(random() * n);
-      for (const name of names) sample[name]![j] = series[name]![pickIndex]!;
+    let m = 0;
+    if (members.length === 1) {
+      for (let j = 0; j < n; j++) picks[m++] = Math.floor(random() * n);
+    } else {
+      for (let c = 0; c < members.length; c++) {
+        const rounds = members[Math.floor(random() * members.length)]!;
+        for (let j = 0; j < rounds.length; j++) picks[m++] = rounds[Math.floor(random() * rounds.length)]!;
+      }
     }
-    for (const [k, f] of Object.entries(stats)) draws[k]!.push(f(sample));
+    for (let i = 0; i < from.length; i++) {
+      const src = from[i]!;
+      const dst = to[i]!;
+      for (let j = 0; j < m; j++) dst[j] = src[picks[j]!]!;
+    }
+    if (m !== drawn) {
+      sample = {};
+      names.forEach((name, i) => {
+        sample[name] = to[i]!.subarray(0, m) as unknown as number[];
+      });
+      drawn = m;
+    }
+    for (let k = 0; k < statFns.length; k++) draws[k]![it] = statFns[k]!(sample);
   }
   const out: Record<string, Interval> = {};
   const original: Record<string, number[]> = {};
   for (const name of names) original[name] = [...series[name]!];
-  for (const [k, f] of Object.entries(stats)) {
-    const sorted = draws[k]!.filter(Number.isFinite).sort((a, b) => a - b);
-    out[k] = { value: f(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
-  }
+  statNames.forEach((k, i) => {
+    const sorted = draws[i]!.filter(Number.isFinite).sort();
+    out[k] = { value: stats[k]!(original), low: percentile(sorted, 0.025), high: percentile(sorted, 0.975) };
+  });
   return out;
+}
+
+/** Round indices by cluster (one cluster of all rounds without `clusters`). */
+function clusterMembers(clusters: readonly number[] | undefined, n: number): number[][] {
+  if (clusters === undefined) return [Array.from({ length: n }, (_, i) => i)];
+  if (clusters.length !== n) throw new RangeError('one cluster id per round');
+  const byId = new Map<number, number[]>();
+  clusters.forEach((id, i) => {
+    const list = byId.get(id);
+    if (list === undefined) byId.set(id, [i]);
+    else list.push(i);
+  });
+  return [...byId.values()];
 }
 
 export const medianOf = (name: string) => (s: Record<string, number[]>) => median(s[name]!);
