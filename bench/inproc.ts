@@ -363,7 +363,7 @@ async function measure(): Promise<void> {
   /** Processes per variant: each process has a speed of its own, so the interval needs several. */
   const instances = setting('BENCH_INPROC_INSTANCES', 2, 4);
   /** Rounds run until this many seconds of measuring have passed (or exactly BENCH_INPROC_ROUNDS). */
-  const budget = setting('BENCH_INPROC_SECONDS', 20, 110);
+  const budget = setting('BENCH_INPROC_SECONDS', 20, 100);
   const fixedRounds = process.env.BENCH_INPROC_ROUNDS ? Number(process.env.BENCH_INPROC_ROUNDS) : undefined;
   /** Batches of the 10-URL mix per timed measurement, per framework (a few ms each). */
   const batches: Record<Framework, number> = {
