@@ -16,7 +16,9 @@
  * `valgrind --tool=callgrind` (bench/callgrind.ts drives it): instruction counts do not depend on what
  * else the machine does.
  *
- * Run: `BENCH_MODE=quick node --import tsx bench/inproc.ts`
+ * Run: `BENCH_MODE=quick node --import tsx bench/inproc.ts`. The BENCH_INPROC_* variables read in
+ * measure() override its settings (for experiments); BENCH_INPROC_RAW=<file> also writes every
+ * measurement there.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
