@@ -22,8 +22,10 @@ export { DEFAULT_EXCLUDED_PATHS, DEFAULTS, redisKeyPrefix } from './defaults.ts'
 export {
   createMetricsEndpoint,
   type EndpointResponse,
+  isStreamed,
   type MetricsEndpoint,
   type MetricsEndpointOptions,
+  type StreamedBody,
   sendBody,
 } from './endpoint.ts';
 export {
