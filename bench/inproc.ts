@@ -16,7 +16,9 @@
  * `valgrind --tool=callgrind` (bench/callgrind.ts drives it): instruction counts do not depend on what
  * else the machine does.
  *
- * Run: `BENCH_MODE=quick node --import tsx bench/inproc.ts`
+ * Run: `BENCH_MODE=quick node --import tsx bench/inproc.ts`. The BENCH_INPROC_* variables read in
+ * measure() override its settings (for experiments); BENCH_INPROC_RAW=<file> also writes every
+ * measurement there.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -363,7 +365,7 @@ async function measure(): Promise<void> {
   /** Processes per variant: each process has a speed of its own, so the interval needs several. */
   const instances = setting('BENCH_INPROC_INSTANCES', 2, 4);
   /** Rounds run until this many seconds of measuring have passed (or exactly BENCH_INPROC_ROUNDS). */
-  const budget = setting('BENCH_INPROC_SECONDS', 20, 110);
+  const budget = setting('BENCH_INPROC_SECONDS', 20, 100);
   const fixedRounds = process.env.BENCH_INPROC_ROUNDS ? Number(process.env.BENCH_INPROC_ROUNDS) : undefined;
   /** Batches of the 10-URL mix per timed measurement, per framework (a few ms each). */
   const batches: Record<Framework, number> = {
