@@ -550,7 +550,7 @@ for (const [k, label] of [
   ['sliced', 'ours, sliced rendering into pooled buffers, gzip on the thread pool as it renders'],
   ['single', 'ours, single-shot rendering (before)'],
   ['prom-client', 'prom-client `await metrics()`, async gzip'],
-  ['sliced-plain', 'ours, sliced rendering, scraped without gzip (pieces kept until sent)'],
+  ['sliced-plain', 'ours, sliced rendering, scraped without gzip (written into the socket as rendered)'],
 ] as const) {
   const b = blocking[k];
   if (b === undefined) continue;
