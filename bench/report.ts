@@ -570,7 +570,8 @@ lines.push(
     '`monitorEventLoopDelay` in the server: on a loaded machine it also counts the time the main thread waited for a CPU ' +
     '(the load generator, the health clients and gzip share the two CPUs with it). The own-CPU figure is the largest ' +
     'amount of CPU time the main thread used between two turns of a 1 ms interval probe, from the scheduler’s ' +
-    'per-thread accounting (`/proc/self/task/<tid>/schedstat`): the time the code itself held the event loop.',
+    'per-thread accounting (`/proc/self/task/<tid>/schedstat`, brought up to date by a `getrusage` call just before ' +
+    'each read): the time the code itself held the event loop.',
 );
 lines.push('');
 lines.push('### Memory per series');
