@@ -89,6 +89,8 @@ export function sendBody(res: ServerResponse, body: EndpointResponse['body']): v
 /** Resolves when `res` can take more, or when its connection has closed. */
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // Already gone: its 'close' may have been emitted before these listeners exist.
+    if (res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);

@@ -3,11 +3,13 @@ import http from 'node:http';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import { catalog } from '../../src/metrics/catalog.ts';
 import { writeFamiliesSliced } from '../../src/metrics/core/exposition.ts';
 import { Registry as CoreRegistry, type Registry } from '../../src/metrics/core/registry.ts';
 import { BufferPool, TextBuffers } from '../../src/metrics/core/text-buffer.ts';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
+import { fastifyMetricsEndpoint } from '../../src/metrics/http/fastify.ts';
 import { nodeMetricsHandler } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { waitFor } from '../support/wait.ts';
@@ -238,6 +240,31 @@ describe('sliced exposition', () => {
     } finally {
       Buffer.allocUnsafeSlow = allocate;
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('on Fastify an uncompressed scrape keeps the headers earlier hooks set on the reply', async () => {
+    const registry = bigRegistry(200);
+    const app = Fastify();
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-content-type-options', 'nosniff');
+    });
+    app.get('/api/metrics', fastifyMetricsEndpoint(createMetricsEndpoint({ registry, tokens: [TOKEN] })));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = (app.server.address() as { port: number }).port;
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/api/metrics', headers: auth }, resolve)
+          .on('error', reject);
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      assert.equal(res.headers['transfer-encoding'], 'chunked', 'the streamed path');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(Buffer.concat(chunks).toString('utf8'), registry.expose('text'));
+    } finally {
+      await app.close();
     }
   });
 

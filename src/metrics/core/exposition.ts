@@ -1,9 +1,17 @@
 /**
  * Text writers: Prometheus text format 0.0.4 and OpenMetrics 1.0, straight from the series cells.
  * Per-series label text is rendered once when the series is created, and histogram bucket suffixes
- * once per family, so a scrape is string concatenation and number formatting only.
+ * once per family. `writeFamilies` builds a string (single-shot `expose()`); the sliced rendering that
+ * `/api/metrics` serves writes the same bytes straight into pooled buffers (text-buffer.ts).
  */
-import type { AnyFamily, CounterSeries, GaugeSeries, HistogramFamily, HistogramSeries } from './family.ts';
+import type {
+  AnyFamily,
+  CounterSeries,
+  Exemplar,
+  GaugeSeries,
+  HistogramFamily,
+  HistogramSeries,
+} from './family.ts';
 import { BufferPool, TextBuffers } from './text-buffer.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -61,6 +69,11 @@ export function writeFamily(out: string, family: AnyFamily, format: ExpositionFo
   return out;
 }
 
+/** ` # {trace_id="…"} value timestamp`, after a bucket's count (OpenMetrics only). */
+function exemplarText(e: Exemplar): string {
+  return ` # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}`;
+}
+
 function writeHistogramSeries(out: string, family: HistogramFamily, s: HistogramSeries, om: boolean): string {
   const name = family.name;
   const suffixes = bucketSuffixes(family);
@@ -77,7 +90,7 @@ function writeHistogramSeries(out: string, family: HistogramFamily, s: Histogram
     out +=
       e === undefined
         ? bucketPrefix + suffixes[i] + cum + '\n'
-        : `${bucketPrefix}${suffixes[i]}${cum} # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}\n`;
+        : `${bucketPrefix}${suffixes[i]}${cum}${exemplarText(e)}\n`;
   }
   const labels = s.labelText === '' ? ' ' : `{${s.labelText}} `;
   return out + `${name}_sum${labels}${formatValue(s.sum)}\n${name}_count${labels}${cum}\n`;
@@ -185,7 +198,7 @@ function writeHistogramBytes(w: TextBuffers, l: Layout, s: HistogramSeries, om: 
     cum += data[offset + i]!;
     w.value(cum);
     const e = exemplars?.[i];
-    if (e !== undefined) w.text(` # {trace_id="${e.traceId}"} ${formatValue(e.value)} ${e.timeMs / 1000}`);
+    if (e !== undefined) w.text(exemplarText(e));
     w.newline();
   }
   const labelsStart = start + l.bucketOpen.length;

@@ -129,8 +129,11 @@ export function fastifyMetricsEndpoint(endpoint: MetricsEndpoint): RouteHandlerM
     const r = await endpoint(request);
     if (isStreamed(r.body)) {
       // Written into the socket as it is rendered, each piece's buffer reused once written: Fastify's
-      // own sending (and its onSend hooks) is bypassed for this response.
+      // own sending (and its onSend hooks) is bypassed for this response, so the headers earlier hooks
+      // set on the reply (security headers) are carried over here.
       reply.hijack();
+      for (const [name, value] of Object.entries(reply.getHeaders()))
+        if (value !== undefined) reply.raw.setHeader(name, value);
       reply.raw.writeHead(r.status, r.headers);
       sendBody(reply.raw, r.body);
       return reply;
