@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { createGzip, type ZlibOptions } from 'node:zlib';
+import { constants, createGzip, type ZlibOptions } from 'node:zlib';
 import { createTokenVerifier } from './auth.ts';
 import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 import type { Registry } from './core/registry.ts';
@@ -14,6 +14,12 @@ import { WarningCodes, warnOnce } from './core/warnings.ts';
 const GZIP_AHEAD_BYTES = 1 << 20;
 /** zlib's output pieces: fewer, larger buffers than its 16 KiB default for a body of megabytes. */
 const GZIP_PIECE_BYTES = 64 * 1024;
+/**
+ * The fastest level: for 10k histogram series (22.9 MB of text) it compresses in 53 ms to 0.91 MB, where
+ * zlib's default level takes 136 ms for 0.73 MB. The CPU is the observed service's, on every scrape;
+ * the extra bytes cross a LAN once per scrape interval.
+ */
+const GZIP_LEVEL = constants.Z_BEST_SPEED;
 
 /**
  * Hands each piece of text to a consumer, which may hold the rendering back by returning a promise
@@ -34,6 +40,7 @@ const noop = () => {};
 async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<Buffer[]> {
   // Rendering may run up to this far ahead of compression, so both proceed at once on two cores.
   const gz = createGzip({
+    level: GZIP_LEVEL,
     writableHighWaterMark: GZIP_AHEAD_BYTES,
     chunkSize: GZIP_PIECE_BYTES,
   } as ZlibOptions);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import Fastify from 'fastify';
 import { catalog } from '../../src/metrics/catalog.ts';
@@ -349,6 +349,22 @@ describe('sliced exposition', () => {
     assert.equal(renders, 3);
     await endpoint({ headers: auth });
     assert.equal(renders, 4);
+  });
+
+  test('gzip uses the fastest level: the observed service pays the compression on every scrape', async () => {
+    const registry = bigRegistry(2000);
+    const endpoint = createMetricsEndpoint({ registry, tokens: [TOKEN] });
+    const r = await endpoint({ headers: { ...auth, 'accept-encoding': 'gzip' } });
+    const body = bytesOf(r.body);
+    const text = Buffer.from(registry.expose('text'));
+    assert.ok(gunzipSync(body).equals(text));
+    const fastest = gzipSync(text, { level: 1 }).length;
+    const standard = gzipSync(text).length;
+    assert.ok(standard < fastest, 'the two levels differ on this text');
+    assert.ok(
+      Math.abs(body.length - fastest) < Math.abs(body.length - standard),
+      `${body.length} bytes: level 1 gives ${fastest}, the default ${standard}`,
+    );
   });
 
   test('gzip runs off the event loop: timers fire while a large exposition is compressed', async () => {
