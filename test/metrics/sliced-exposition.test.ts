@@ -186,6 +186,23 @@ describe('sliced exposition', () => {
     for (const c of chunks) assert.ok(c.length < 128 * 1024, `a piece of ${c.length} bytes`);
   });
 
+  test('collected without a consumer, each buffer becomes a piece: none is taken for nothing', async () => {
+    const registry = bigRegistry(1000);
+    let allocated = 0;
+    const allocate = Buffer.allocUnsafeSlow;
+    Buffer.allocUnsafeSlow = (size: number) => {
+      allocated++;
+      return allocate(size);
+    };
+    try {
+      const chunks = await registry.exposeSliced('text', { sliceMs: 60_000 });
+      assert.ok(chunks.length > 3, `${chunks.length} pieces`);
+      assert.equal(allocated, chunks.length);
+    } finally {
+      Buffer.allocUnsafeSlow = allocate;
+    }
+  });
+
   test('with onChunk, pieces are handed over as they are made and rendering waits for the consumer', async () => {
     const registry = bigRegistry(1000);
     const received: Buffer[] = [];

@@ -355,7 +355,7 @@ export async function writeFamiliesSliced(
     w.room(6);
     w.text('# EOF\n');
   }
-  w.finish();
+  w.finish(false);
   await handOver();
   w.close();
   return chunks;

@@ -39,16 +39,21 @@ const noop = () => {};
  */
 const MAX_DIGITS_VALUE = 999_999_999_999_999;
 
+const EMPTY = Buffer.alloc(0);
+
 export class TextBuffers {
   buf: Buffer;
   pos = 0;
-  private pooled: boolean;
   /** Pieces finished since the consumer last took them. */
   readonly done: Piece[] = [];
 
   constructor(private readonly pool: BufferPool | null) {
     this.buf = pool ? pool.take() : Buffer.allocUnsafeSlow(PIECE_BYTES);
-    this.pooled = pool !== null;
+  }
+
+  /** Whether the current buffer is the pool's: only pieces of `PIECE_BYTES` come from it. */
+  private get pooled(): boolean {
+    return this.pool !== null && this.buf.length === PIECE_BYTES;
   }
 
   /**
@@ -59,19 +64,21 @@ export class TextBuffers {
     if (this.pos + bytes <= this.buf.length) return;
     this.finish();
     if (bytes > this.buf.length) {
-      if (this.pooled && this.pool) this.pool.give(this.buf);
+      if (this.pooled) this.pool!.give(this.buf);
       this.buf = Buffer.allocUnsafeSlow(bytes);
-      this.pooled = false;
     }
   }
 
-  /** Ends the current piece (if it holds anything) and queues it in `done`. */
-  finish(): void {
+  /**
+   * Ends the current piece (if it holds anything) and queues it in `done`; with `more` false no
+   * buffer is taken for a next piece (the writer is then only closed).
+   */
+  finish(more = true): void {
     if (this.pos === 0) return;
     const buf = this.buf;
-    const pool = this.pool;
     let release = noop;
-    if (this.pooled && pool) {
+    if (this.pooled) {
+      const pool = this.pool!;
       // Once only: a buffer given back twice would be handed to two pieces at the same time.
       let given = false;
       release = () => {
@@ -81,8 +88,7 @@ export class TextBuffers {
       };
     }
     this.done.push({ bytes: buf.subarray(0, this.pos), release });
-    this.buf = pool ? pool.take() : Buffer.allocUnsafeSlow(PIECE_BYTES);
-    this.pooled = pool !== null;
+    this.buf = !more ? EMPTY : this.pool ? this.pool.take() : Buffer.allocUnsafeSlow(PIECE_BYTES);
     this.pos = 0;
   }
 
@@ -148,7 +154,8 @@ export class TextBuffers {
 
   /** Gives the unused current buffer back to the pool; the writer is not used after this. */
   close(): void {
-    if (this.pooled && this.pool) this.pool.give(this.buf);
+    if (this.pooled) this.pool!.give(this.buf);
+    this.buf = EMPTY;
     this.pos = 0;
   }
 
