@@ -22,6 +22,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 RUN npm rebuild better-sqlite3
+# The runtime needs only the addon: not better-sqlite3's SQLite and C++ sources, nor (when it was compiled
+# here) the object files and the test extension.
+RUN cd node_modules/better-sqlite3 && mv build/Release/better_sqlite3.node . && rm -rf build deps src \
+ && mkdir -p build/Release && mv better_sqlite3.node build/Release/
 
 # 3. The runtime: compiled JavaScript and production dependencies, run as the unprivileged `node` user.
 FROM node:20.20.2-bookworm-slim
