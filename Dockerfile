@@ -1,5 +1,6 @@
 # The AskProAI service image. Build: docker build -t ghcr.io/askproai/askproai-monitoring:0.1.0 .
 # Run:   docker run -p 8080:8080 -v /path/to/secrets:/run/secrets:ro ghcr.io/askproai/askproai-monitoring:0.1.0
+#        (the service runs as uid 1000, which must be able to read the secret files: docs/deploy.md)
 # Secrets are read from files (*_FILE, Docker/Kubernetes secrets under /run/secrets); none is baked in.
 # The base images are pinned by exact tag; pin them by digest too where your registry policy asks for it.
 
