@@ -178,7 +178,8 @@ try {
   const result = {
     commit,
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    node: process.version,
+    // Not `node`: that key holds the node:http variants below.
+    nodeVersion: process.version,
     batches,
     passes,
     warmupRequests: warmup * URLS.length,

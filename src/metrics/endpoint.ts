@@ -5,14 +5,21 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
-import { createGzip, type ZlibOptions } from 'node:zlib';
+import { constants, createGzip, type ZlibOptions } from 'node:zlib';
 import { createTokenVerifier } from './auth.ts';
 import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from './core/exposition.ts';
 import type { Registry } from './core/registry.ts';
 import { WarningCodes, warnOnce } from './core/warnings.ts';
 
 const GZIP_AHEAD_BYTES = 1 << 20;
+/** zlib's output pieces: fewer, larger buffers than its 16 KiB default for a body of megabytes. */
+const GZIP_PIECE_BYTES = 64 * 1024;
+/**
+ * The fastest level: for 10k histogram series (22.9 MB of text) it compresses in 53 ms to 0.91 MB, where
+ * zlib's default level takes 136 ms for 0.73 MB. The CPU is the observed service's, on every scrape;
+ * the extra bytes cross a LAN once per scrape interval.
+ */
+const GZIP_LEVEL = constants.Z_BEST_SPEED;
 
 /**
  * Hands each piece of text to a consumer, which may hold the rendering back by returning a promise
@@ -20,26 +27,38 @@ const GZIP_AHEAD_BYTES = 1 << 20;
  */
 type ChunkSink = (chunk: Buffer, release?: () => void) => void | Promise<void>;
 
+/** Resolves on the stream's next 'drain', rejects on its 'error'. */
+const drained = (stream: NodeJS.EventEmitter): Promise<void> => once(stream, 'drain').then(noop);
+const noop = () => {};
+
 /**
  * Compresses on libuv's thread pool while `produce` renders: each encoded piece goes to zlib as it is
  * made and is dropped once compressed, so the uncompressed exposition is never held whole and the
- * event loop only hands buffers over (waiting for zlib when it falls behind).
+ * event loop only hands buffers over (waiting for zlib when it falls behind). The compressed body
+ * comes back as zlib's own output pieces: joining them would copy it whole in one turn of the loop.
  */
-async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<Buffer> {
+async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<Buffer[]> {
   // Rendering may run up to this far ahead of compression, so both proceed at once on two cores.
-  const gz = createGzip({ writableHighWaterMark: GZIP_AHEAD_BYTES } as ZlibOptions);
-  const compressed = buffer(gz);
+  const gz = createGzip({
+    level: GZIP_LEVEL,
+    writableHighWaterMark: GZIP_AHEAD_BYTES,
+    chunkSize: GZIP_PIECE_BYTES,
+  } as ZlibOptions);
+  const compressed: Buffer[] = [];
+  gz.on('data', (piece: Buffer) => compressed.push(piece));
+  // Rejects on the stream's 'error'.
+  const ended = once(gz, 'end');
   try {
-    await produce(async (chunk, release) => {
-      // zlib is done with the bytes when the write's callback runs: the buffer goes back to the pool.
-      if (!gz.write(chunk, release)) await once(gz, 'drain');
-    });
+    // zlib is done with the bytes when the write's callback runs: the buffer goes back to the pool.
+    // A promise only when zlib asks to be waited for.
+    await produce((chunk, release) => (gz.write(chunk, release) ? undefined : drained(gz)));
     gz.end();
   } catch (err) {
     gz.destroy(err as Error);
-    compressed.catch(() => {});
+    ended.catch(() => {});
     throw err;
   }
+  await ended;
   return compressed;
 }
 
@@ -187,9 +206,9 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
     async writeTo(res) {
       try {
         await registry.exposeSliced(format, {
-          onChunk: async (chunk, release) => {
+          onChunk: (chunk, release) => {
             if (res.destroyed || res.writableEnded) throw new ClientGone();
-            if (!res.write(chunk, release)) await drainedOrClosed(res);
+            return res.write(chunk, release) ? undefined : drainedOrClosed(res);
           },
         });
       } catch (err) {
@@ -205,7 +224,7 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): MetricsE
     },
   });
   const compressed = (format: ExpositionFormat) =>
-    shared(`${format}+gzip`, async () => [await gzipWhile((sink) => renderInto(format, sink))]);
+    shared(`${format}+gzip`, () => gzipWhile((sink) => renderInto(format, sink)));
 
   return async function metricsEndpoint(req) {
     const method = (req.method ?? 'GET').toUpperCase();

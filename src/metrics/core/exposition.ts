@@ -233,6 +233,69 @@ function writeValueBytes(w: TextBuffers, l: Layout, s: CounterSeries | GaugeSeri
   w.newline();
 }
 
+/** Where a sliced rendering stands between two batches of lines. */
+interface Cursor {
+  readonly families: Iterator<AnyFamily>;
+  family: AnyFamily | null;
+  layout: Layout | null;
+  /**
+   * The current family's series, taken as an array when the family starts (one allocation, where
+   * stepping a Map iterator across the batches would allocate a result object per series); null
+   * between families.
+   */
+  series: ReadonlyArray<HistogramSeries | CounterSeries | GaugeSeries> | null;
+  next: number;
+}
+
+function writeHead(w: TextBuffers, family: AnyFamily, om: boolean): void {
+  const declared = om ? openMetricsFamilyName(family) : family.name;
+  const head = `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
+  w.room(3 * head.length);
+  w.text(head);
+}
+
+/**
+ * Writes at least `LINES_PER_CHECK` lines from where the cursor stands (whole series, so a little
+ * more), or everything that is left; false once the last family is written. Synchronous, so the
+ * async driver below only looks at the clock and hands pieces over between two calls.
+ */
+function writeLines(c: Cursor, w: TextBuffers, om: boolean): boolean {
+  let lines = 0;
+  for (;;) {
+    let series = c.series;
+    if (series === null) {
+      const next = c.families.next();
+      if (next.done === true) return false;
+      const family = next.value;
+      writeHead(w, family, om);
+      lines += 2;
+      c.family = family;
+      c.layout = layoutOf(family);
+      series = c.series = Array.from<HistogramSeries | CounterSeries | GaugeSeries>(family.series.values());
+      c.next = 0;
+    }
+    const l = c.layout!;
+    const n = series.length;
+    let i = c.next;
+    if (c.family!.type === 'histogram') {
+      const perSeries = l.suffixes.length + 2;
+      while (i < n) {
+        writeHistogramBytes(w, l, series[i++] as HistogramSeries, om);
+        lines += perSeries;
+        if (lines >= LINES_PER_CHECK) break;
+      }
+    } else {
+      while (i < n) {
+        writeValueBytes(w, l, series[i++] as CounterSeries | GaugeSeries);
+        if (++lines >= LINES_PER_CHECK) break;
+      }
+    }
+    c.next = i;
+    if (i === n) c.series = null;
+    if (lines >= LINES_PER_CHECK) return true;
+  }
+}
+
 /**
  * The same text as `writeFamilies`, rendered in slices: after at most `sliceMs` of rendering (plus
  * one batch of `LINES_PER_CHECK` lines) it yields to the event loop with `setImmediate`, so requests
@@ -252,45 +315,41 @@ export async function writeFamiliesSliced(
   const om = format === 'openmetrics';
   const chunks: Buffer[] = [];
   const w = new TextBuffers(onChunk ? POOL : null);
-  let deadline = performance.now() + sliceMs;
-  let lines = 0;
-  const handOver = async () => {
-    for (const piece of w.take()) {
-      if (onChunk === undefined) chunks.push(piece.bytes);
-      else await onChunk(piece.bytes, piece.release);
+  /**
+   * Hands the finished pieces over; a promise only when a consumer asked to be waited for, so the
+   * common case allocates none.
+   */
+  const handOver = (): Promise<void> | undefined => {
+    const done = w.done;
+    while (done.length > 0) {
+      const piece = done.shift()!;
+      if (onChunk === undefined) {
+        chunks.push(piece.bytes);
+        continue;
+      }
+      const wait = onChunk(piece.bytes, piece.release);
+      if (wait !== undefined) return wait.then(handOver);
     }
+    return undefined;
   };
-  /** Once per batch of lines: hands over finished pieces, and yields when the slice's time is up. */
-  const checkpoint = async () => {
-    lines = 0;
+  const c: Cursor = {
+    families: families[Symbol.iterator](),
+    family: null,
+    layout: null,
+    series: null,
+    next: 0,
+  };
+  let deadline = performance.now() + sliceMs;
+  while (writeLines(c, w, om)) {
     if (performance.now() >= deadline) {
       w.finish();
       await handOver();
       await yieldToEventLoop();
       deadline = performance.now() + sliceMs;
-    } else if (w.done.length > 0) await handOver();
-  };
-  for (const family of families) {
-    const declared = om ? openMetricsFamilyName(family) : family.name;
-    const head = `# HELP ${declared} ${escapeHelp(family.help, om)}\n# TYPE ${declared} ${family.type}\n`;
-    w.room(3 * head.length);
-    w.text(head);
-    lines += 2;
-    const l = layoutOf(family);
-    if (family.type === 'histogram') {
-      const perSeries = l.suffixes.length + 2;
-      for (const s of family.series.values()) {
-        writeHistogramBytes(w, l, s, om);
-        lines += perSeries;
-        if (lines >= LINES_PER_CHECK) await checkpoint();
-      }
-    } else {
-      for (const s of (family as Exclude<AnyFamily, HistogramFamily>).series.values()) {
-        writeValueBytes(w, l, s);
-        if (++lines >= LINES_PER_CHECK) await checkpoint();
-      }
+    } else if (w.done.length > 0) {
+      const wait = handOver();
+      if (wait !== undefined) await wait;
     }
-    if (lines >= LINES_PER_CHECK) await checkpoint();
   }
   if (om) {
     w.room(6);
