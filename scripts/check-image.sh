@@ -11,10 +11,11 @@
 # docs for slim, minbase plus python3, make, g++, git, ca-certificates, curl, wget, xz-utils, procps for
 # the full one), this machine's Node.js (which must be the tag's version) with npm and corepack under
 # /usr/local, the user `node` (1000:1000, /home/node) and the official images' docker-entrypoint.sh,
-# ENTRYPOINT and CMD. Not in the stand-ins: yarn, and the many other -dev packages of the official full (buildpack-deps) image. The full
-# stand-in also carries Node's headers in root's node-gyp cache, standing in for node-gyp's download from
-# nodejs.org when neither that nor better-sqlite3's prebuilt binary on GitHub is reachable, and, when
-# NODE_EXTRA_CA_CERTS is set here (a TLS proxy in front of the npm registry), that file and variable.
+# ENTRYPOINT and CMD. Not in the stand-ins: yarn, and the many other -dev packages of the official full
+# (buildpack-deps) image. The full stand-in also carries Node's headers in root's node-gyp cache,
+# standing in for node-gyp's download from nodejs.org when neither that nor better-sqlite3's prebuilt
+# binary on GitHub is reachable, and, when NODE_EXTRA_CA_CERTS is set here (a TLS proxy in front of the
+# npm registry), that file and variable.
 # Pull the official images first (docker pull) to check against them instead.
 #
 # Environment: MIRROR (Debian mirror, default http://deb.debian.org/debian), PORT (host port for the
