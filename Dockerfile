@@ -1,5 +1,6 @@
 # The AskProAI service image. Build: docker build -t ghcr.io/askproai/askproai-monitoring:0.1.0 .
 # Run:   docker run -p 8080:8080 -v /path/to/secrets:/run/secrets:ro ghcr.io/askproai/askproai-monitoring:0.1.0
+#        (the service runs as uid 1000, which must be able to read the secret files: docs/deploy.md)
 # Secrets are read from files (*_FILE, Docker/Kubernetes secrets under /run/secrets); none is baked in.
 # The base images are pinned by exact tag; pin them by digest too where your registry policy asks for it.
 
@@ -22,6 +23,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 RUN npm rebuild better-sqlite3
+# The runtime needs only the addon: not better-sqlite3's SQLite and C++ sources, nor (when it was compiled
+# here) the object files and the test extension.
+RUN cd node_modules/better-sqlite3 && mv build/Release/better_sqlite3.node . && rm -rf build deps src \
+ && mkdir -p build/Release && mv better_sqlite3.node build/Release/
 
 # 3. The runtime: compiled JavaScript and production dependencies, run as the unprivileged `node` user.
 FROM node:20.20.2-bookworm-slim

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
@@ -185,6 +185,16 @@ describe('Dockerfile, run without a container', () => {
     for (const dev of ['tsx', 'typescript', '@grafana/grafana-foundation-sdk']) {
       assert.equal(existsSync(join(app, 'node_modules', dev)), false, dev);
     }
+  });
+
+  test('better-sqlite3 in the runtime stage is its JavaScript and addon, without C sources or compile outputs', async () => {
+    const pkg = join(final.root, final.workdir, 'node_modules/better-sqlite3');
+    assert.deepEqual((await readdir(join(pkg, 'build'), { recursive: true })).sort(), [
+      'Release',
+      'Release/better_sqlite3.node',
+    ]);
+    for (const dir of ['deps', 'src']) assert.equal(existsSync(join(pkg, dir)), false, dir);
+    assert.ok(existsSync(join(pkg, 'lib/index.js')));
   });
 
   test('CMD serves /api/metrics with the token from its secret file; HEALTHCHECK passes, then fails when down', async () => {
