@@ -141,6 +141,8 @@ const blocking = read<{
   healthClients: number;
   /** Absent in results from before the health checks kept their connections. */
   healthKeepAlive?: boolean;
+  /** Absent in results from before the checks ran on a fixed schedule (a closed loop then). */
+  healthIntervalMs?: number;
   sliced: BlockingVariant;
   single: BlockingVariant;
   'prom-client': BlockingVariant;
@@ -600,7 +602,7 @@ for (const [k, label] of [
 lines.push('');
 lines.push(
   `${blocking.series / 1000}k histogram series; each server in its own process, scraped back to back (gzip) while ${blocking.healthClients} clients call ` +
-    `\`/api/health\` in a loop${blocking.healthKeepAlive ? ' over kept-alive connections' : ', a new connection each'}; medians of ${blocking.rounds} alternating rounds of ${blocking.roundSeconds} s. The wall-clock figure is ` +
+    `\`/api/health\` ${blocking.healthIntervalMs ? `on a fixed schedule (each one check due every ${blocking.healthIntervalMs} ms, its latency counted from when it was due, so checks held back by a blocked server count their wait)` : 'in a loop'}${blocking.healthKeepAlive ? ' over kept-alive connections' : ', a new connection each'}; medians of ${blocking.rounds} alternating rounds of ${blocking.roundSeconds} s. The wall-clock figure is ` +
     '`monitorEventLoopDelay` in the server: on a loaded machine it also counts the time the main thread waited for a CPU ' +
     '(the load generator, the health clients and gzip share the two CPUs with it). The own-CPU figure is the largest ' +
     'amount of CPU time the main thread used between two turns of a 1 ms interval probe, from the scheduler’s ' +

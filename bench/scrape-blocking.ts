@@ -1,7 +1,8 @@
 /**
  * Scrapes that never block: each variant's server (bench/servers/scrape-server.ts) holds 10k
  * histogram series and is scraped back to back (gzip, as Prometheus asks; `sliced-plain` without) while four clients call
- * /api/health in a loop over kept-alive connections. Reported per variant: the event loop's longest block in the server, in
+ * /api/health on a fixed schedule (one check due every 10 ms each, latency counted from when it was due)
+ * over kept-alive connections. Reported per variant: the event loop's longest block in the server, in
  * wall-clock time (monitorEventLoopDelay) and in the main thread's own CPU time (an interval probe
  * reading the scheduler's per-thread accounting), the p99 and max latency of the health checks, and
  * the median time of a scrape; and the longest own-CPU block less the pauses of V8's garbage collector
@@ -37,6 +38,10 @@ const rounds = pick(2, 4);
  * raises the floor that the scrapes are measured against.
  */
 const healthAgent = new Agent({ keepAlive: true, maxSockets: 4 });
+/** The scraper keeps its connection too, as Prometheus does. */
+const scrapeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** Each health client's schedule: one check due every this many ms (4 clients: 400 checks a second). */
+const HEALTH_INTERVAL_MS = 10;
 
 function get(
   port: number,
@@ -75,11 +80,21 @@ async function measure(server: Server, gzip: boolean, scrape: boolean) {
   const scrapes: number[] = [];
   const health: number[] = [];
   const scraper = async () => {
-    while (performance.now() < until) scrapes.push((await get(server.port, '/api/metrics', gzip)).ms);
-  };
-  const checker = async () => {
     while (performance.now() < until)
-      health.push((await get(server.port, '/api/health', false, healthAgent)).ms);
+      scrapes.push((await get(server.port, '/api/metrics', gzip, scrapeAgent)).ms);
+  };
+  // Open loop: a check is due every HEALTH_INTERVAL_MS whatever the server does, and its latency
+  // counts from when it was due. A closed loop would send nothing while the server is blocked, so a
+  // block of a second would cost each client one slow sample among thousands (coordinated omission).
+  const checker = async () => {
+    let due = performance.now();
+    while (due < until) {
+      const early = due - performance.now();
+      if (early > 0) await new Promise((r) => setTimeout(r, early));
+      await get(server.port, '/api/health', false, healthAgent);
+      health.push(performance.now() - due);
+      due += HEALTH_INTERVAL_MS;
+    }
   };
   await Promise.all([...(scrape ? [scraper()] : []), checker(), checker(), checker(), checker()]);
   const loop = JSON.parse((await get(server.port, '/__bench/loop')).body) as {
@@ -157,9 +172,11 @@ try {
     roundSeconds,
     healthClients: 4,
     healthKeepAlive: true,
+    healthIntervalMs: HEALTH_INTERVAL_MS,
     ...summary,
   });
 } finally {
   healthAgent.destroy();
+  scrapeAgent.destroy();
   await Promise.all([...servers.values()].map(stopServer));
 }
