@@ -49,6 +49,12 @@ export const catalog = {
     labels: ['method', 'endpoint', 'status'],
     buckets: HTTP_BUCKETS,
   }),
+  httpRequestsUnanswered: metric({
+    name: 'http_requests_unanswered',
+    type: 'gauge',
+    help: `Requests the client aborted before any response header was sent whose handler has still not answered ${DEFAULTS.httpUnansweredAfterMs / 1000} s (the default threshold) after the abort, by route template: stalled handlers.`,
+    labels: ['endpoint'],
+  }),
 
   // --- Business (the spec's "Business Metrics") -----------------------------------------------
   bookingsTotal: metric({

@@ -31,6 +31,14 @@ export const DEFAULTS = {
   dbConnectTimeoutMs: 5000,
   /** The Redis database of the snapshot and lock when only REDIS_URL is set. */
   metricsRedisDb: 2,
+  /**
+   * A request the client aborted before the handler sent its response headers counts in
+   * `http_requests_unanswered` once this long has passed since the abort and the handler has still
+   * not answered (the HTTP adapters' `unansweredAfterMs`).
+   */
+  httpUnansweredAfterMs: 30_000,
+  /** Cap on aborted requests the HTTP adapters watch for an answer (`maxUnanswered`). */
+  httpMaxUnanswered: 10_000,
 } as const;
 
 /** Snapshot and leader-lock keys start with this: `askproai:metrics:` for the default namespace. */

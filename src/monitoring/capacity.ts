@@ -36,6 +36,8 @@ function expectedLabelSets(ctx: Context): Record<MetricKey, number> {
   return {
     httpRequestsTotal: http,
     httpRequestDuration: http,
+    // Only routes with stalled handlers get a series; bounded by the routes.
+    httpRequestsUnanswered: c.routes,
     bookingsTotal: BOOKING_STATUSES.length * BOOKING_SOURCES.length,
     callsTotal: CALL_STATUSES.length * c.tenants,
     webhooksTotal: WEBHOOK_PROVIDERS.length * c.webhookEvents * WEBHOOK_STATUSES.length,

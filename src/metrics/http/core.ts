@@ -10,11 +10,25 @@
  *
  * A route's handle is resolved once per template and caches its (method, status) cells, so a
  * request costs two small map lookups and two increments.
+ *
+ * Stalled handlers: a handler that never answers (a promise that never settles) leaves only 499s
+ * once every client gives up, and 499s are no server error. So an aborted request whose response
+ * has sent no header yet is remembered (`UnansweredRequests`), and before each scrape the ones the
+ * handler has still not answered `unansweredAfterMs` after the abort are counted per route in
+ * `http_requests_unanswered`. Aborting cannot forge it: a request counts only while the service's
+ * own handler has not answered, whatever the client did. Finished requests never touch the list.
  */
+import type { ServerResponse } from 'node:http';
 import { catalog } from '../catalog.ts';
-import type { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '../core/family.ts';
+import type {
+  CounterFamily,
+  CounterSeries,
+  GaugeFamily,
+  HistogramFamily,
+  HistogramSeries,
+} from '../core/family.ts';
 import type { Registry } from '../core/registry.ts';
-import { DEFAULT_EXCLUDED_PATHS } from '../defaults.ts';
+import { DEFAULT_EXCLUDED_PATHS, DEFAULTS } from '../defaults.ts';
 
 export const UNMATCHED_ROUTE = 'unmatched';
 export const ABORTED_STATUS = 499;
@@ -38,8 +52,21 @@ export interface HttpMetricsOptions {
    * metrics endpoint and health checks. Default `['/api/metrics', '/api/health']`.
    */
   excludePaths?: readonly string[];
-  /** Record requests the client aborted, with status 499. Default true. */
+  /**
+   * Record requests the client aborted, with status 499. Default true. (Aborted requests are watched
+   * for `http_requests_unanswered` either way.)
+   */
   recordAborted?: boolean;
+  /**
+   * An aborted request whose handler has sent no response header this long after the abort counts
+   * in `http_requests_unanswered`. Default 30 s (`DEFAULTS.httpUnansweredAfterMs`).
+   */
+  unansweredAfterMs?: number;
+  /**
+   * Cap on aborted requests watched for an answer (default 10,000). The first `HttpMetrics` of a
+   * registry sets it: all of them share one list and one collect hook.
+   */
+  maxUnanswered?: number;
   /**
    * The trace id of the request being handled (the active Sentry/OpenTelemetry span), or
    * undefined. When set, request durations carry it as an OpenMetrics exemplar; when not, the
@@ -129,12 +156,85 @@ export class RouteMetrics {
   }
 }
 
+/** An aborted request whose response had sent no header, watched until its handler answers. */
+interface Watched {
+  endpoint: string;
+  res: ServerResponse;
+  /** `performance.now()` from which on it counts as unanswered. */
+  due: number;
+}
+
+/**
+ * The aborted, not yet answered requests of one registry, and the `http_requests_unanswered` gauge
+ * they set before each scrape. Adding costs one small object and an array push; the list is swept
+ * at each scrape (answered requests dropped, the rest counted), so it holds at most a scrape
+ * interval of aborts plus the requests that are really stuck.
+ *
+ * When it is full, answered requests are dropped first; if it is still full of unanswered ones, new
+ * aborts are not watched until the next sweep (the oldest stay: they are the ones that prove a
+ * stall). So a flood of aborts to handlers that answer cannot push stuck requests out, a full list
+ * is compacted at most once per scrape, and the gauge reads at most the cap.
+ */
+export class UnansweredRequests {
+  private entries: Watched[] = [];
+  /** Full of unanswered requests after a compaction: refuse without compacting until the next sweep. */
+  private full = false;
+  private readonly cap: number;
+  private readonly gauge: GaugeFamily;
+
+  constructor(registry: Registry, cap: number) {
+    this.cap = Math.max(1, Math.floor(cap));
+    this.gauge = registry.gauge(catalog.httpRequestsUnanswered);
+    registry.onCollect('http_unanswered', () => this.sweep(performance.now()));
+  }
+
+  /** How many requests are watched (tests). */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(endpoint: string, res: ServerResponse, due: number): void {
+    if (this.entries.length >= this.cap) {
+      if (this.full) return;
+      this.compact();
+      if (this.entries.length >= this.cap) {
+        this.full = true;
+        return;
+      }
+    }
+    this.entries.push({ endpoint, res, due });
+  }
+
+  /** Drops the answered requests and sets the gauge to the unanswered ones past their due time. */
+  sweep(now: number): void {
+    this.compact();
+    this.full = false;
+    const counts = new Map<string, number>();
+    for (const e of this.entries) if (e.due <= now) counts.set(e.endpoint, (counts.get(e.endpoint) ?? 0) + 1);
+    // Series of endpoints that recovered read 0 (a series that vanished would look like a gap).
+    for (const s of this.gauge.series.values()) s.set(0);
+    for (const [endpoint, n] of counts) this.gauge.with1(endpoint).set(n);
+  }
+
+  /** Keeps the requests whose handler has not answered yet (no header sent, `end()` not called). */
+  private compact(): void {
+    let kept = 0;
+    for (const e of this.entries) if (!e.res.headersSent && !e.res.writableEnded) this.entries[kept++] = e;
+    this.entries.length = kept;
+  }
+}
+
+const unansweredByRegistry = new WeakMap<Registry, UnansweredRequests>();
+
 /** Shared by all adapters of one app: the route handles and the exclusion list. */
 export class HttpMetrics {
   /** Adapters read this once, when they are created: false means they install nothing. */
   readonly enabled: boolean;
   readonly recordAborted: boolean;
   readonly traceId: (() => string | undefined) | undefined;
+  /** The aborted requests watched for an answer (shared by every HttpMetrics of the registry). */
+  readonly unanswered: UnansweredRequests;
+  private readonly unansweredAfterMs: number;
   private readonly routes = new Map<string, RouteMetrics | null>();
   private readonly excluded: Set<string>;
   private readonly requests: CounterFamily;
@@ -147,6 +247,24 @@ export class HttpMetrics {
     this.traceId = options.traceId;
     this.requests = registry.counter(catalog.httpRequestsTotal);
     this.durations = registry.histogram(catalog.httpRequestDuration);
+    this.unansweredAfterMs = options.unansweredAfterMs ?? DEFAULTS.httpUnansweredAfterMs;
+    let unanswered = unansweredByRegistry.get(registry);
+    if (unanswered === undefined) {
+      unanswered = new UnansweredRequests(registry, options.maxUnanswered ?? DEFAULTS.httpMaxUnanswered);
+      unansweredByRegistry.set(registry, unanswered);
+    }
+    this.unanswered = unanswered;
+  }
+
+  /**
+   * Records a request the client aborted before its response finished (adapters call it from the
+   * response's `close` listener): a 499 unless `recordAborted` is off, and, when the handler has not
+   * started answering (no header sent), a watch for `http_requests_unanswered`.
+   */
+  aborted(handle: RouteMetrics, method: string, res: ServerResponse): void {
+    if (this.recordAborted) handle.recordAborted(method);
+    if (!res.headersSent && !res.writableEnded)
+      this.unanswered.add(handle.template, res, performance.now() + this.unansweredAfterMs);
   }
 
   /** The handle of a route template, or null when the template is excluded. */

@@ -16,7 +16,7 @@
  * The template is Express's matched route (`req.baseUrl + req.route.path`), read when the response
  * closes; requests no route matched are `unmatched`. Handles are cached per route object and mount
  * point, so a request builds no template string. A response that closes before it finished (the
- * client went away) counts as 499.
+ * client went away) counts as 499, and is watched for `http_requests_unanswered` if no header was sent.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
@@ -63,7 +63,6 @@ function observer(metrics: HttpMetrics): Observe {
     if (route !== undefined) return routeHandle(route, req.baseUrl ?? '');
     return metrics.isExcludedPath(req.originalUrl ?? req.url ?? '') ? null : metrics.unmatched();
   };
-  const recordAborted = metrics.recordAborted;
 
   const traceId = metrics.traceId;
   if (traceId === undefined) {
@@ -71,11 +70,10 @@ function observer(metrics: HttpMetrics): Observe {
       const start = performance.now();
       res.on('close', function askproaiRecordRequest() {
         const finished = res.writableFinished;
-        if (!finished && !recordAborted) return;
         const handle = handleOf(req);
         if (handle === null) return;
         if (finished) handle.record(req.method!, res.statusCode, (performance.now() - start) / 1000);
-        else handle.recordAborted(req.method!);
+        else metrics.aborted(handle, req.method!, res);
       });
     };
   }
@@ -85,12 +83,11 @@ function observer(metrics: HttpMetrics): Observe {
     const trace = traceId();
     res.on('close', function askproaiRecordRequest() {
       const finished = res.writableFinished;
-      if (!finished && !recordAborted) return;
       const handle = handleOf(req);
       if (handle === null) return;
       if (finished)
         handle.recordTraced(req.method!, res.statusCode, (performance.now() - start) / 1000, trace);
-      else handle.recordAborted(req.method!);
+      else metrics.aborted(handle, req.method!, res);
     });
   };
 }

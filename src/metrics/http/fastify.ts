@@ -6,7 +6,8 @@
  * A request costs one `onRequest` hook and one `close` listener on the response, and nothing else:
  * no `onResponse` hook (any such hook makes Fastify put two listeners of its own on every response)
  * and no `onRequestAbort` hook (a listener on every request). The `close` listener sees finished and
- * aborted responses alike, so a request the client aborted counts as 499, as on Express and node:http.
+ * aborted responses alike, so a request the client aborted counts as 499, as on Express and node:http
+ * (and is watched for `http_requests_unanswered` if no header was sent).
  * Each route's handle is bound to its config when the route is registered (`onRoute`), so a request
  * does no lookup by template; requests that matched no route are `unmatched`. Durations come from
  * Fastify's own monotonic `reply.elapsedTime`.
@@ -54,7 +55,6 @@ function routeConfigReader(): (request: FastifyRequest) => RouteConfig | undefin
 async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Promise<void> {
   const metrics = options.metrics;
   if (!metrics.enabled) return;
-  const recordAborted = metrics.recordAborted;
   const traceId = metrics.traceId;
   const configOf = routeConfigReader();
 
@@ -86,11 +86,10 @@ async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Pro
         const res = reply.raw;
         res.on('close', function askproaiRecordRequest() {
           const finished = res.writableFinished;
-          if (!finished && !recordAborted) return;
           const handle = handleOf(request);
           if (handle === null) return;
           if (finished) handle.record(request.method, res.statusCode, reply.elapsedTime / 1000);
-          else handle.recordAborted(request.method);
+          else metrics.aborted(handle, request.method, res);
         });
         done();
       },
@@ -109,11 +108,10 @@ async function plugin(app: FastifyInstance, options: FastifyMetricsOptions): Pro
       const trace = traceId();
       res.on('close', function askproaiRecordRequest() {
         const finished = res.writableFinished;
-        if (!finished && !recordAborted) return;
         const handle = handleOf(request);
         if (handle === null) return;
         if (finished) handle.recordTraced(request.method, res.statusCode, reply.elapsedTime / 1000, trace);
-        else handle.recordAborted(request.method);
+        else metrics.aborted(handle, request.method, res);
       });
       done();
     },

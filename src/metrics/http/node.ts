@@ -35,7 +35,6 @@ export function instrumentHandler<
     res.on('close', function askproaiRecordRequest() {
       const template = (req as Routed)[ROUTE];
       const finished = res.writableFinished;
-      if (!finished && !metrics.recordAborted) return;
       const handle =
         template !== undefined
           ? metrics.route(template)
@@ -44,7 +43,7 @@ export function instrumentHandler<
             : metrics.unmatched();
       if (handle === null) return;
       const seconds = (performance.now() - start) / 1000;
-      if (!finished) handle.recordAborted(req.method ?? '');
+      if (!finished) metrics.aborted(handle, req.method ?? '', res);
       else if (traceId === undefined) handle.record(req.method ?? '', res.statusCode, seconds);
       else handle.recordTraced(req.method ?? '', res.statusCode, seconds, trace);
     });
