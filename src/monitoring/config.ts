@@ -159,6 +159,8 @@ export const monitoringConfig = {
     errorRate: '5m',
     /** The critical (outage) level of the error rate: sooner than the warning. */
     outage: '2m',
+    /** Requests left unanswered by a stalled handler (they count 30 s after the abort already). */
+    unanswered: '2m',
     adminPageLoad: '10m',
     webhook: '5m',
     queryTime: '10m',

@@ -1,11 +1,16 @@
-/** The API SLAs: p95 response time (warning and critical) and the share of server errors. */
+/**
+ * The API SLAs: p95 response time (warning and critical) and the share of server errors; and requests
+ * a stalled handler leaves unanswered, which neither sees (their clients give up: 499s).
+ */
+import { catalog } from '../../metrics/catalog.ts';
+import { DEFAULTS } from '../../metrics/defaults.ts';
 import type { Context } from '../context.ts';
-import { num, percent } from '../promql.ts';
+import { num, percent, sel, sumBy } from '../promql.ts';
 import { recordedNames } from '../rules/recording.ts';
 import { type AlertDef, value2 } from './alert.ts';
 
 export function apiAlerts(ctx: Context): AlertDef[] {
-  const { config } = ctx;
+  const { config, n, job } = ctx;
   const t = config.thresholds;
   const r = recordedNames(ctx);
   const p = `p${num(config.quantile * 100)}`;
@@ -33,5 +38,16 @@ export function apiAlerts(ctx: Context): AlertDef[] {
     errorRate('warning', t.errorRatio),
     // Most requests failing is an outage: critical, so it reaches e-mail and not only Slack.
     errorRate('critical', t.errorRatioCritical),
+    {
+      // Aborted requests are 499s, which no latency or error alert counts; a request counts here only
+      // while the service's own handler has not answered it, so no client can raise (or forge) it.
+      name: 'AskProAIHttpRequestsUnanswered',
+      severity: 'critical',
+      service: config.jobs.service,
+      expr: `${sumBy(['job', 'endpoint'], sel(n.of(catalog.httpRequestsUnanswered), job, config.selectors.api))} > 0`,
+      for: config.for.unanswered,
+      summary: 'A request handler has stalled: requests get no answer at all.',
+      description: `{{ $value }} requests to {{ $labels.endpoint }} of {{ $labels.job }} got no answer for more than ${DEFAULTS.httpUnansweredAfterMs / 1000} s after their clients gave up (the handler never responded).`,
+    },
   ];
 }

@@ -243,6 +243,49 @@ export const alertCases: AlertCase[] = [
     ],
   },
   {
+    alert: 'AskProAIHttpRequestsUnanswered',
+    // A stalled handler on two instances: requests whose clients gave up 30 s ago and more, never
+    // answered. Critical (it pages) after 2m.
+    above: [
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 2),
+      gauge(
+        'askproai_http_requests_unanswered',
+        { job: 'askproai', instance: 'app-2:3000', endpoint: '/api/bookings/:id' },
+        1,
+      ),
+    ],
+    activeAt: 0,
+    forMinutes: 2,
+    expected: [
+      {
+        exp_labels: {
+          job: 'askproai',
+          endpoint: '/api/bookings/:id',
+          severity: 'critical',
+          service: 'askproai',
+        },
+        exp_annotations: {
+          summary: 'A request handler has stalled: requests get no answer at all.',
+          description:
+            '3 requests to /api/bookings/:id of askproai got no answer for more than 30 s after their clients gave up (the handler never responded).',
+          runbook_url: `${RUNBOOK}#askproaihttprequestsunanswered`,
+        },
+      },
+    ],
+    below: [
+      // Aborted requests the handler answered later: the endpoint's series reads 0 once it did.
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings' }, 0),
+      // A handler that answered a minute late: counted at two scrapes, then answered; no page.
+      {
+        series: `askproai_http_requests_unanswered${fmt({ ...APP, endpoint: '/api/companies' })}`,
+        values: '1 1 0x38',
+      },
+      // The demo slow endpoint and unrouted requests are not the service's API.
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/demo/slow' }, 1),
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: 'unmatched' }, 1),
+    ],
+  },
+  {
     alert: 'AskProAIAdminPageSlow',
     // Half the loads under 1 s, half between 1 and 1.5 s: p95 = 1 + 0.5 × 0.9 = 1.45 s.
     above: histogram('askproai_admin_page_load_seconds', { ...APP, page: 'dashboard' }, PAGE_LOAD_BUCKETS, [

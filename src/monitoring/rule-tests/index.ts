@@ -20,6 +20,7 @@ export const RULE_TESTS_DIR = 'observability/prometheus/tests';
 const DASHBOARD_OF: Record<string, [uid: string, vars: string[]]> = {
   AskProAIApiLatencyHigh: ['askproai-api-endpoints', ['instance', 'endpoint']],
   AskProAIHighErrorRate: ['askproai-api-endpoints', ['instance', 'endpoint']],
+  AskProAIHttpRequestsUnanswered: ['askproai-api-endpoints', ['instance', 'endpoint']],
   AskProAIWebhooksRejected: ['askproai-business', []],
   AskProAIWebhooksFailing: ['askproai-business', []],
   AskProAINoCalls: ['askproai-business', []],
