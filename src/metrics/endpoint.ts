@@ -46,16 +46,21 @@ async function gzipWhile(produce: (sink: ChunkSink) => Promise<void>): Promise<B
   } as ZlibOptions);
   const compressed: Buffer[] = [];
   gz.on('data', (piece: Buffer) => compressed.push(piece));
-  // Rejects on the stream's 'error'.
+  // Rejects on the stream's 'error', which may come while the rendering is between two pieces:
+  // marked handled now (awaited below), so such an error fails this scrape, not the process.
   const ended = once(gz, 'end');
+  ended.catch(noop);
   try {
     // zlib is done with the bytes when the write's callback runs: the buffer goes back to the pool.
-    // A promise only when zlib asks to be waited for.
-    await produce((chunk, release) => (gz.write(chunk, release) ? undefined : drained(gz)));
+    // A promise only when zlib asks to be waited for; a stream that failed meanwhile stops the
+    // rendering (its 'drain' would never come).
+    await produce((chunk, release) => {
+      if (gz.destroyed) throw gz.errored ?? new Error('gzip stream closed');
+      return gz.write(chunk, release) ? undefined : drained(gz);
+    });
     gz.end();
   } catch (err) {
     gz.destroy(err as Error);
-    ended.catch(() => {});
     throw err;
   }
   await ended;
