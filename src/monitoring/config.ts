@@ -131,6 +131,10 @@ export const monitoringConfig = {
     errorRatio: 0.05,
     /** Share of requests answered with 5xx that is an outage (critical: e-mail as well as Slack). */
     errorRatioCritical: 0.5,
+    /** Requests of one route a stalled handler left unanswered (warning): one is already a stuck handler. */
+    unansweredWarning: 1,
+    /** The same that pages (critical): several, so the route is stuck, not one request leaked. */
+    unansweredCritical: 5,
     /** Admin dashboard page load p95 (spec: > 1 s). */
     adminPageLoadSeconds: 1,
     /** Webhook processing p95 (spec: > 500 ms). */
@@ -486,6 +490,13 @@ export function validateConfig(config: MonitoringConfig, bucketsOf: Record<strin
   if (!(config.remoteWrite.failingRatio > 0 && config.remoteWrite.failingRatio < 1))
     problems.push(
       `remoteWrite.failingRatio: expected a ratio between 0 and 1, got ${config.remoteWrite.failingRatio}`,
+    );
+  const { unansweredWarning, unansweredCritical } = config.thresholds;
+  if (
+    !(Number.isInteger(unansweredWarning) && unansweredWarning >= 1 && unansweredCritical > unansweredWarning)
+  )
+    problems.push(
+      `thresholds.unansweredWarning/unansweredCritical: expected whole numbers 1 <= warning < critical, got ${unansweredWarning} and ${unansweredCritical}`,
     );
   for (const key of ['errorRatio', 'errorRatioCritical', 'databaseConnectionsRatio'] as const) {
     const v = config.thresholds[key];

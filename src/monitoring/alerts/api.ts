@@ -32,22 +32,25 @@ export function apiAlerts(ctx: Context): AlertDef[] {
     summary: 'Too many API requests fail with a server error.',
     description: `{{ $value | humanizePercentage }} of the API requests of {{ $labels.job }} (client errors aside) answered 5xx over the last ${config.windows.rate} (${severity} above ${percent(threshold)}%).`,
   });
+  // Aborted requests are 499s, which no latency or error alert counts; a request counts here only
+  // while the service's own handler has not answered it, so no client can raise (or forge) it.
+  const unanswered = (severity: 'warning' | 'critical', threshold: number): AlertDef => ({
+    name: 'AskProAIHttpRequestsUnanswered',
+    severity,
+    service: config.jobs.service,
+    expr: `${sumBy(['job', 'endpoint'], sel(n.of(catalog.httpRequestsUnanswered), job, config.selectors.api))} >= ${num(threshold)}`,
+    for: config.for.unanswered,
+    summary: 'A request handler has stalled: requests get no answer at all.',
+    description: `{{ $value }} requests to {{ $labels.endpoint }} of {{ $labels.job }} got no answer for more than ${DEFAULTS.httpUnansweredAfterMs / 1000} s after their clients gave up (the handler never responded; ${severity} from ${num(threshold)}).`,
+  });
   return [
     latency('warning', t.apiLatencyWarningSeconds),
     latency('critical', t.apiLatencyCriticalSeconds),
     errorRate('warning', t.errorRatio),
     // Most requests failing is an outage: critical, so it reaches e-mail and not only Slack.
     errorRate('critical', t.errorRatioCritical),
-    {
-      // Aborted requests are 499s, which no latency or error alert counts; a request counts here only
-      // while the service's own handler has not answered it, so no client can raise (or forge) it.
-      name: 'AskProAIHttpRequestsUnanswered',
-      severity: 'critical',
-      service: config.jobs.service,
-      expr: `${sumBy(['job', 'endpoint'], sel(n.of(catalog.httpRequestsUnanswered), job, config.selectors.api))} > 0`,
-      for: config.for.unanswered,
-      summary: 'A request handler has stalled: requests get no answer at all.',
-      description: `{{ $value }} requests to {{ $labels.endpoint }} of {{ $labels.job }} got no answer for more than ${DEFAULTS.httpUnansweredAfterMs / 1000} s after their clients gave up (the handler never responded).`,
-    },
+    // One stuck request is worth a look (warning); several on a route page.
+    unanswered('warning', t.unansweredWarning),
+    unanswered('critical', t.unansweredCritical),
   ];
 }

@@ -96,6 +96,18 @@ const gauge = (name: string, labels: Record<string, string>, value: number | str
   values: `${value}x40`,
 });
 
+/** The unanswered-requests alert on `/api/bookings/:id` of askproai. */
+function unansweredAlert(severity: 'warning' | 'critical', value: number, from: number): ExpectedAlert {
+  return {
+    exp_labels: { job: 'askproai', endpoint: '/api/bookings/:id', severity, service: 'askproai' },
+    exp_annotations: {
+      summary: 'A request handler has stalled: requests get no answer at all.',
+      description: `${value} requests to /api/bookings/:id of askproai got no answer for more than 30 s after their clients gave up (the handler never responded; ${severity} from ${from}).`,
+      runbook_url: `${RUNBOOK}#askproaihttprequestsunanswered`,
+    },
+  };
+}
+
 export const alertCases: AlertCase[] = [
   {
     alert: 'AskProAIApiLatencyHigh',
@@ -244,10 +256,10 @@ export const alertCases: AlertCase[] = [
   },
   {
     alert: 'AskProAIHttpRequestsUnanswered',
-    // A stalled handler on two instances: requests whose clients gave up 30 s ago and more, never
-    // answered. Critical (it pages) after 2m.
+    // A stalled handler on two instances: 4 requests whose clients gave up 30 s ago and more, never
+    // answered. A warning after 2m; not yet the page (from 5).
     above: [
-      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 2),
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 3),
       gauge(
         'askproai_http_requests_unanswered',
         { job: 'askproai', instance: 'app-2:3000', endpoint: '/api/bookings/:id' },
@@ -256,34 +268,36 @@ export const alertCases: AlertCase[] = [
     ],
     activeAt: 0,
     forMinutes: 2,
-    expected: [
-      {
-        exp_labels: {
-          job: 'askproai',
-          endpoint: '/api/bookings/:id',
-          severity: 'critical',
-          service: 'askproai',
-        },
-        exp_annotations: {
-          summary: 'A request handler has stalled: requests get no answer at all.',
-          description:
-            '3 requests to /api/bookings/:id of askproai got no answer for more than 30 s after their clients gave up (the handler never responded).',
-          runbook_url: `${RUNBOOK}#askproaihttprequestsunanswered`,
-        },
-      },
-    ],
+    expected: [unansweredAlert('warning', 4, 1)],
     below: [
       // Aborted requests the handler answered later: the endpoint's series reads 0 once it did.
       gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings' }, 0),
-      // A handler that answered a minute late: counted at two scrapes, then answered; no page.
+      // A handler that answered a minute late: counted at two scrapes, then answered; no alert.
       {
         series: `askproai_http_requests_unanswered${fmt({ ...APP, endpoint: '/api/companies' })}`,
         values: '1 1 0x38',
       },
       // The demo slow endpoint and unrouted requests are not the service's API.
-      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/demo/slow' }, 1),
-      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: 'unmatched' }, 1),
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/demo/slow' }, 6),
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: 'unmatched' }, 6),
     ],
+  },
+  {
+    alert: 'AskProAIHttpRequestsUnanswered',
+    // Five stuck on the route: the route is stalled, not one request leaked. It pages (and warns).
+    above: [
+      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 3),
+      gauge(
+        'askproai_http_requests_unanswered',
+        { job: 'askproai', instance: 'app-2:3000', endpoint: '/api/bookings/:id' },
+        2,
+      ),
+    ],
+    activeAt: 0,
+    forMinutes: 2,
+    expected: [unansweredAlert('warning', 5, 1), unansweredAlert('critical', 5, 5)],
+    // The case above: 4 warn only.
+    below: null,
   },
   {
     alert: 'AskProAIAdminPageSlow',
