@@ -63,7 +63,7 @@ export interface HttpMetricsOptions {
    */
   unansweredAfterMs?: number;
   /**
-   * Cap on aborted requests watched for an answer (default 10,000). The first `HttpMetrics` of a
+   * Cap on aborted requests watched for an answer (default 1,000). The first `HttpMetrics` of a
    * registry sets it: all of them share one list and one collect hook.
    */
   maxUnanswered?: number;
