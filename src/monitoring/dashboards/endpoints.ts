@@ -1,6 +1,7 @@
 /**
  * "AskProAI API Endpoints": the RED drill-down (rate, errors, duration) of one or more route templates
- * (variable `endpoint`) on the selected instances. API alerts link here.
+ * (variable `endpoint`) on the selected instances, and the requests a stalled handler left unanswered.
+ * API alerts link here.
  */
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { catalog } from '../../metrics/catalog.ts';
@@ -64,6 +65,25 @@ export function endpointsDashboard(ctx: Context) {
           [config.thresholds.apiLatencyWarningSeconds, 'orange'],
           [config.thresholds.apiLatencyCriticalSeconds, 'red'],
         ],
+      }),
+    )
+    .withPanel(
+      timeseries(ctx, {
+        title: 'Requests left unanswered by a stalled handler',
+        description:
+          'Requests whose clients gave up (499) and that the handler had still not answered 30 s later: a stuck handler, which the panels above cannot show. Dashed lines are the alert levels.',
+        unit: units.Short,
+        queries: [
+          {
+            expr: orZero(sumBy(['endpoint'], sel(n.of(catalog.httpRequestsUnanswered), job, inst, ep))),
+            legend: '{{endpoint}}',
+          },
+        ],
+        steps: [
+          [config.thresholds.unansweredWarning, 'orange'],
+          [config.thresholds.unansweredCritical, 'red'],
+        ],
+        span: 24,
       }),
     );
   return finish(b);
