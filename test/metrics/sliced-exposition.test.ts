@@ -24,6 +24,22 @@ function bytesOf(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.concat(body as Buffer[]);
 }
 
+/** Counts the buffers the rendering allocates (`Buffer.allocUnsafeSlow`) until `stop()`. */
+function countNewBuffers(): { count: number; stop(): void } {
+  const allocate = Buffer.allocUnsafeSlow;
+  const counter = {
+    count: 0,
+    stop() {
+      Buffer.allocUnsafeSlow = allocate;
+    },
+  };
+  Buffer.allocUnsafeSlow = (size: number) => {
+    counter.count++;
+    return allocate(size);
+  };
+  return counter;
+}
+
 function bigRegistry(n: number): Registry {
   const registry = createRegistry({ maxSeries: n + 10 });
   const durations = registry.histogram(catalog.httpRequestDuration);
@@ -132,7 +148,7 @@ describe('sliced exposition', () => {
     w.room(3);
     w.text('abc');
     w.finish();
-    const [piece] = w.take();
+    const [piece] = w.done;
     piece!.release();
     piece!.release();
     const first = pool.take();
@@ -188,18 +204,13 @@ describe('sliced exposition', () => {
 
   test('collected without a consumer, each buffer becomes a piece: none is taken for nothing', async () => {
     const registry = bigRegistry(1000);
-    let allocated = 0;
-    const allocate = Buffer.allocUnsafeSlow;
-    Buffer.allocUnsafeSlow = (size: number) => {
-      allocated++;
-      return allocate(size);
-    };
+    const allocations = countNewBuffers();
     try {
       const chunks = await registry.exposeSliced('text', { sliceMs: 60_000 });
       assert.ok(chunks.length > 3, `${chunks.length} pieces`);
-      assert.equal(allocated, chunks.length);
+      assert.equal(allocations.count, chunks.length);
     } finally {
-      Buffer.allocUnsafeSlow = allocate;
+      allocations.stop();
     }
   });
 
@@ -243,24 +254,22 @@ describe('sliced exposition', () => {
           .on('error', reject);
       });
     // Pieces taken from the pool, counted while a scrape runs.
-    let allocated = 0;
-    const allocate = Buffer.allocUnsafeSlow;
-    Buffer.allocUnsafeSlow = (size: number) => {
-      allocated++;
-      return allocate(size);
-    };
+    const allocations = countNewBuffers();
     try {
       const expected = registry.expose('text');
       const first = await scrape();
       assert.equal(first.text, expected);
       assert.equal(first.headers['transfer-encoding'], 'chunked');
       assert.ok(expected.length > 20 * 64 * 1024, 'many pieces');
-      allocated = 0;
+      allocations.count = 0;
       assert.equal((await scrape()).text, expected);
       // A piece goes back to the pool once the socket has written it: a few are in flight at a time.
-      assert.ok(allocated <= 4, `${allocated} new buffers for a scrape of ${expected.length} bytes`);
+      assert.ok(
+        allocations.count <= 4,
+        `${allocations.count} new buffers for a scrape of ${expected.length} bytes`,
+      );
     } finally {
-      Buffer.allocUnsafeSlow = allocate;
+      allocations.stop();
       await new Promise((r) => server.close(r));
     }
   });

@@ -223,6 +223,28 @@ test('node:http: a response answered after the client aborted shows it in writab
   }
 });
 
+/** Lets every waiting /api/late handler answer, and waits until they all did. */
+async function answerLate(app: TestApp): Promise<void> {
+  app.release();
+  await waitFor(() => app.waiting() === 0, { what: 'the late handlers to run', intervalMs: 5 });
+}
+
+/** Scrapes until `endpoint` counts `n` unanswered requests; that scrape's readings. */
+function untilUnanswered(
+  app: TestApp,
+  endpoint: string,
+  n: number,
+  what: string,
+): Promise<Map<string, number>> {
+  return waitFor(
+    () => {
+      const s = scrape(app.registry);
+      return s.get(`unanswered ${endpoint}`) === n && s;
+    },
+    { what, intervalMs: 10 },
+  );
+}
+
 describe('http_requests_unanswered', () => {
   for (const adapter of ADAPTERS) {
     test(`${adapter}: a handler that never answers an aborted request counts once the threshold passed; answered ones never do`, async () => {
@@ -231,28 +253,17 @@ describe('http_requests_unanswered', () => {
         // Aborted requests the handler answers after the abort: watched, then dropped once answered.
         await abortRequests(app, '/api/late', 3, () => app.waiting() === 3);
         assert.equal(app.metrics.unanswered.size, 3);
-        app.release();
-        await waitFor(() => app.waiting() === 0, { what: 'the late handlers to run', intervalMs: 5 });
+        await answerLate(app);
         // A stalled handler: the request is aborted after the late ones, so once it counts, their
         // threshold has passed as well.
         await abortRequests(app, '/api/hang', 1, () => app.hung() === 1);
-        const seen = await waitFor(
-          () => {
-            const s = scrape(app.registry);
-            return s.get('unanswered /api/hang') === 1 && s;
-          },
-          { what: 'the stalled request to count as unanswered', intervalMs: 10 },
-        );
+        const seen = await untilUnanswered(app, '/api/hang', 1, 'the stalled request to count as unanswered');
         assert.equal(seen.get('unanswered /api/late'), undefined, 'answered after the abort: never counted');
         assert.equal(app.metrics.unanswered.size, 1, 'the answered requests left the list');
         // A handler that answers only after it was counted: back to 0 at the next scrape.
         await abortRequests(app, '/api/late', 1, () => app.waiting() === 1);
-        await waitFor(() => scrape(app.registry).get('unanswered /api/late') === 1, {
-          what: 'the slow request to count as unanswered',
-          intervalMs: 10,
-        });
-        app.release();
-        await waitFor(() => app.waiting() === 0, { what: 'the late handler to run', intervalMs: 5 });
+        await untilUnanswered(app, '/api/late', 1, 'the slow request to count as unanswered');
+        await answerLate(app);
         const now = scrape(app.registry);
         assert.equal(now.get('unanswered /api/late'), 0);
         assert.equal(now.get('unanswered /api/hang'), 1);
@@ -265,8 +276,7 @@ describe('http_requests_unanswered', () => {
       const app = await startApp(adapter);
       try {
         await abortRequests(app, '/api/late', 200, () => app.waiting() === 200);
-        app.release();
-        await waitFor(() => app.waiting() === 0, { what: 'the late handlers to run', intervalMs: 5 });
+        await answerLate(app);
         const stream = send(`${app.url}/api/stream`);
         await stream.headers;
         stream.abort();
@@ -279,13 +289,7 @@ describe('http_requests_unanswered', () => {
         assert.equal(app.metrics.unanswered.size, 200);
         // A marker past the threshold: once the stalled request counts, the others had their time.
         await abortRequests(app, '/api/hang', 1, () => app.hung() === 1);
-        const seen = await waitFor(
-          () => {
-            const s = scrape(app.registry);
-            return s.get('unanswered /api/hang') === 1 && s;
-          },
-          { what: 'the marker request to count', intervalMs: 10 },
-        );
+        const seen = await untilUnanswered(app, '/api/hang', 1, 'the marker request to count');
         assert.equal(seen.get('unanswered /api/late'), undefined);
         assert.equal(seen.get('unanswered /api/stream'), undefined);
         assert.equal(app.metrics.unanswered.size, 1);
@@ -299,17 +303,13 @@ describe('http_requests_unanswered', () => {
       try {
         // Full of answered requests: they are dropped to make room for the stalled one.
         await abortRequests(app, '/api/late', 3, () => app.waiting() === 3);
-        app.release();
-        await waitFor(() => app.waiting() === 0, { what: 'the late handlers to run', intervalMs: 5 });
+        await answerLate(app);
         await abortRequests(app, '/api/hang', 5, () => app.hung() === 5);
         assert.equal(app.metrics.unanswered.size, 3, 'the cap holds');
         // Full of stalled requests: later aborts are not watched, the stalled ones stay counted.
         await abortRequests(app, '/api/late', 2, () => app.waiting() === 2);
         assert.equal(app.metrics.unanswered.size, 3);
-        await waitFor(() => scrape(app.registry).get('unanswered /api/hang') === 3, {
-          what: 'the stalled requests to count',
-          intervalMs: 10,
-        });
+        await untilUnanswered(app, '/api/hang', 3, 'the stalled requests to count');
         app.release();
       } finally {
         await app.close();

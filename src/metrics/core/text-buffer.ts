@@ -44,7 +44,7 @@ const EMPTY = Buffer.alloc(0);
 export class TextBuffers {
   buf: Buffer;
   pos = 0;
-  /** Pieces finished since the consumer last took them. */
+  /** Pieces finished and not yet handed over; the writer's driver takes them from the front. */
   readonly done: Piece[] = [];
 
   constructor(private readonly pool: BufferPool | null) {
@@ -157,10 +157,5 @@ export class TextBuffers {
     if (this.pooled) this.pool!.give(this.buf);
     this.buf = EMPTY;
     this.pos = 0;
-  }
-
-  /** Takes the finished pieces. */
-  take(): Piece[] {
-    return this.done.splice(0, this.done.length);
   }
 }

@@ -96,6 +96,15 @@ const gauge = (name: string, labels: Record<string, string>, value: number | str
   values: `${value}x40`,
 });
 
+/** Requests left unanswered on `/api/bookings/:id`, on app-1 and app-2 of askproai. */
+function stuckOnBookings(app1: number, app2: number): InputSeries[] {
+  const endpoint = '/api/bookings/:id';
+  return [
+    gauge('askproai_http_requests_unanswered', { ...APP, endpoint }, app1),
+    gauge('askproai_http_requests_unanswered', { job: 'askproai', instance: 'app-2:3000', endpoint }, app2),
+  ];
+}
+
 /** The unanswered-requests alert on `/api/bookings/:id` of askproai. */
 function unansweredAlert(severity: 'warning' | 'critical', value: number, from: number): ExpectedAlert {
   return {
@@ -258,14 +267,7 @@ export const alertCases: AlertCase[] = [
     alert: 'AskProAIHttpRequestsUnanswered',
     // A stalled handler on two instances: 4 requests whose clients gave up 30 s ago and more, never
     // answered. A warning after 2m; not yet the page (from 5).
-    above: [
-      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 3),
-      gauge(
-        'askproai_http_requests_unanswered',
-        { job: 'askproai', instance: 'app-2:3000', endpoint: '/api/bookings/:id' },
-        1,
-      ),
-    ],
+    above: stuckOnBookings(3, 1),
     activeAt: 0,
     forMinutes: 2,
     expected: [unansweredAlert('warning', 4, 1)],
@@ -285,14 +287,7 @@ export const alertCases: AlertCase[] = [
   {
     alert: 'AskProAIHttpRequestsUnanswered',
     // Five stuck on the route: the route is stalled, not one request leaked. It pages (and warns).
-    above: [
-      gauge('askproai_http_requests_unanswered', { ...APP, endpoint: '/api/bookings/:id' }, 3),
-      gauge(
-        'askproai_http_requests_unanswered',
-        { job: 'askproai', instance: 'app-2:3000', endpoint: '/api/bookings/:id' },
-        2,
-      ),
-    ],
+    above: stuckOnBookings(3, 2),
     activeAt: 0,
     forMinutes: 2,
     expected: [unansweredAlert('warning', 5, 1), unansweredAlert('critical', 5, 5)],
