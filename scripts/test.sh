@@ -9,7 +9,10 @@
 #   npm test -- --test-name-pattern=redis      options (use the --opt=value form) go to `node --test`
 #   npm run test:unit                          the files that need no daemon, tool or package build
 #
-# Environment: TMPDIR (where the temp dirs go), TEST_SERVICE_TIMEOUT (seconds per service, default 60).
+# Environment: TMPDIR (where the temp dirs go), TEST_SERVICE_TIMEOUT (seconds per service, default 60),
+# TEST_FILE_TIMEOUT (seconds a test file may run, default 600: a file whose tests hang, or whose process
+# never exits because something it opened is still running, fails with its name instead of stalling
+# the whole run; the slowest file takes about 120 s).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -21,6 +24,7 @@ die() {
 }
 
 SERVICE_TIMEOUT="${TEST_SERVICE_TIMEOUT:-60}"
+FILE_TIMEOUT="${TEST_FILE_TIMEOUT:-600}"
 started_at=$(date +%s.%N)
 
 # ---------------------------------------------------------------------------------------------------------
@@ -247,7 +251,8 @@ log "$(printf 'REDIS_URL=%s POSTGRES_URL=%s MYSQL_URL=%s' "${REDIS_URL:-}" "${PO
 export ASKPROAI_TEST_TMP=$TEST_TMP
 
 set +e
-node --import tsx --test --test-concurrency=2 --test-reporter=spec "${opts[@]}" "${files[@]}"
+node --import tsx --test --test-concurrency=2 --test-timeout=$((FILE_TIMEOUT * 1000)) --test-reporter=spec \
+  "${opts[@]}" "${files[@]}"
 rc=$?
 set -e
 exit "$rc"

@@ -57,6 +57,10 @@ export async function startWebhookQueue(
   // are the monitored connections the collectors use: an outage is logged once, never swallowed.
   const queueRedis = createMonitorRedis(options.redisUrl, { role: 'queues', logger, lazyConnect: true });
   const workerRedis = createMonitorRedis(options.redisUrl, { role: 'queue-worker', logger, blocking: true });
+  // BullMQ opens more connections of its own by duplicating these (the worker's blocking one). Its close
+  // disconnects them only when it completes, and during a Redis outage it may never complete: keep
+  // them, so shutdown can drop them too instead of leaving one reconnecting forever.
+  const duplicates = trackDuplicates(queueRedis, workerRedis);
   try {
     await queueRedis.connect();
   } catch (err) {
@@ -125,10 +129,28 @@ export async function startWebhookQueue(
         })();
         await settleWithin(graceful, reachable ? CLOSE_TIMEOUT_MS : 200);
         uninstrument();
-        queueRedis.disconnect();
-        workerRedis.disconnect();
+        for (const client of [queueRedis, workerRedis, ...duplicates]) {
+          // BullMQ's unfinished close may still call connect() on one of them: with no retry left, that
+          // attempt ends there instead of starting a reconnect loop that keeps the process alive.
+          client.options.retryStrategy = () => null;
+          client.disconnect();
+        }
       })();
       return closing;
     },
   };
+}
+
+/** Records every connection duplicated from `clients` (BullMQ's own), in the returned list. */
+function trackDuplicates(...clients: Redis[]): Redis[] {
+  const made: Redis[] = [];
+  for (const client of clients) {
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const copy = duplicate(...args);
+      made.push(copy);
+      return copy;
+    };
+  }
+  return made;
 }
