@@ -21,7 +21,7 @@
  * measurement there.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, getPriority, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
@@ -29,7 +29,7 @@ import client from 'prom-client';
 import { bootstrap, type Interval, medianOf, prng, verdictAtMost } from './lib/bootstrap.ts';
 import { MemoryClient, requestBatch } from './lib/memory-socket.ts';
 import { log, pick, writeResult } from './lib/output.ts';
-import { canPin, pinSelf } from './lib/proc.ts';
+import { canPin, mainThreadSchedstat, pinSelf } from './lib/proc.ts';
 import { round } from './lib/stats.ts';
 import { buildExpress, EXPRESS_VARIANTS } from './servers/express-app.ts';
 import { buildFastify, FASTIFY_VARIANTS } from './servers/fastify-app.ts';
@@ -118,8 +118,6 @@ export async function check(variants: Variant[]): Promise<void> {
   }
 }
 
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-
 /**
  * The main thread's scheduler account (/proc/self/task/<pid>/schedstat: ns run, ns waited on a run
  * queue, times scheduled in) and the whole process's CPU time (getrusage, µs). The kernel brings a
@@ -129,8 +127,8 @@ const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
  */
 function clocks(): { thread: number; waited: number; slices: number; process: number } {
   const u = process.cpuUsage();
-  const [run, wait, slices] = readFileSync(SCHEDSTAT, 'latin1').split(' ');
-  return { thread: Number(run), waited: Number(wait), slices: Number(slices), process: u.user + u.system };
+  const [run, waited, slices] = mainThreadSchedstat();
+  return { thread: run, waited, slices, process: u.user + u.system };
 }
 
 /** Bytes in use in V8's young generation (where a request's short-lived objects are allocated). */

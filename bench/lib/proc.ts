@@ -1,6 +1,6 @@
 /** Process helpers for the request-path benchmark: CPU time from /proc, pinning, spawning servers. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -12,6 +12,24 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the whole line, i.e. 11 and 12 after the name.
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+let schedstatFd: number | undefined;
+const schedstatBuf = Buffer.alloc(256);
+
+/**
+ * The main thread's scheduler account, from /proc/self/task/<pid>/schedstat (the main thread's tid is
+ * the pid): ns run on a CPU, ns waited on a run queue, times scheduled in. The file stays open and is
+ * read at offset 0 into one buffer: `readFileSync` allocates two 64 KiB buffers per call for a file of
+ * unknown size, and at a probe's 1 kHz that external memory alone made V8 run a major collection
+ * every half second, in the very process being measured. The kernel brings a running thread's account
+ * up to date only on a tick or a context switch: call `process.cpuUsage()` (getrusage) first.
+ */
+export function mainThreadSchedstat(): [run: number, waited: number, slices: number] {
+  schedstatFd ??= openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+  const n = readSync(schedstatFd, schedstatBuf, 0, schedstatBuf.length, 0);
+  const [run, waited, slices] = schedstatBuf.toString('latin1', 0, n).split(' ');
+  return [Number(run), Number(waited), Number(slices)];
 }
 
 /** The clock-tick resolution of cpuSeconds(), in seconds. */

@@ -7,7 +7,6 @@
  * wall-clock time and in the main thread's own CPU time, the longest own-CPU block less the pauses of
  * V8's garbage collector inside it, and the collector's pauses).
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -16,6 +15,7 @@ import client from 'prom-client';
 import { createMetricsEndpoint } from '../../src/metrics/endpoint.ts';
 import { nodeMetricsHandler } from '../../src/metrics/http/node.ts';
 import { fillHistograms, histogramLabelSets, oursRegistry, promHistogram } from '../lib/populate.ts';
+import { mainThreadSchedstat } from '../lib/proc.ts';
 import { announce, exitOnSignal, variantArg } from './shared.ts';
 
 const gzip = promisify(gzipCb);
@@ -57,12 +57,11 @@ loop.enable();
  * Unlike the wall-clock delay it leaves out the time the thread waited for a CPU, so it shows how long
  * the code itself held the event loop on a machine that is also running the load generator and gzip.
  */
-const schedstat = `/proc/self/task/${process.pid}/schedstat`;
 const runMs = () => {
   // The scheduler folds a running thread's time into schedstat only at a tick or a context switch;
   // getrusage (process.cpuUsage) brings the calling thread's figure up to date first.
   process.cpuUsage();
-  return Number(readFileSync(schedstat, 'latin1').split(' ')[0]) / 1e6;
+  return mainThreadSchedstat()[0] / 1e6;
 };
 let lastRun = runMs();
 let lastAt = performance.now();
