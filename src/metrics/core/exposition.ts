@@ -348,7 +348,13 @@ export async function writeFamiliesSliced(
       deadline = performance.now() + sliceMs;
     } else if (w.done.length > 0) {
       const wait = handOver();
-      if (wait !== undefined) await wait;
+      if (wait !== undefined) {
+        // The consumer's callback (a socket's or zlib's, in the poll phase) resumed us: go on in the
+        // check phase with a fresh slice, so no turn of the loop runs a slice here and another there.
+        await wait;
+        await yieldToEventLoop();
+        deadline = performance.now() + sliceMs;
+      }
     }
   }
   if (om) {
