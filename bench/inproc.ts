@@ -360,8 +360,23 @@ async function limited(tasks: (() => Promise<void>)[], limit: number): Promise<v
 
 async function measure(): Promise<void> {
   const t0 = performance.now();
-  /** Processes per variant: each process has a speed of its own, so the interval needs several. */
-  const instances = setting('BENCH_INPROC_INSTANCES', 2, 4);
+  /**
+   * Processes per variant, per framework: each process has a speed of its own, so the interval needs
+   * several (the bootstrap draws the processes). Express's differ most: with four per variant our
+   * added figure's interval was 1.7 µs wide, with ten 0.8 µs. BENCH_INPROC_INSTANCES sets all,
+   * BENCH_INPROC_INSTANCES_<FRAMEWORK> one.
+   */
+  const instancesOf = (f: Framework, full: number) =>
+    Number(
+      process.env[`BENCH_INPROC_INSTANCES_${f.toUpperCase()}`] ??
+        process.env.BENCH_INPROC_INSTANCES ??
+        pick(2, full),
+    );
+  const instances: Record<Framework, number> = {
+    express: instancesOf('express', 10),
+    fastify: instancesOf('fastify', 4),
+    node: instancesOf('node', 4),
+  };
   /** Rounds run until this many seconds of measuring have passed (or exactly BENCH_INPROC_ROUNDS). */
   const budget = setting('BENCH_INPROC_SECONDS', 20, 100);
   const fixedRounds = process.env.BENCH_INPROC_ROUNDS ? Number(process.env.BENCH_INPROC_ROUNDS) : undefined;
@@ -389,8 +404,8 @@ async function measure(): Promise<void> {
 
   await bundleChild();
   const children: Child[] = [];
-  for (let i = 0; i < instances; i++)
-    for (const f of frameworks) for (const v of VARIANTS[f]) children.push(new Child(f, v, i));
+  for (const f of frameworks)
+    for (let i = 0; i < instances[f]; i++) for (const v of VARIANTS[f]) children.push(new Child(f, v, i));
   try {
     // Start-up and warm-up on every CPU, before anything is measured; then the processes move to
     // CPU 0 and this coordinator to CPU 1.
@@ -412,7 +427,7 @@ async function measure(): Promise<void> {
     }
     const setupSeconds = (performance.now() - t0) / 1000;
     log(
-      `in-process request path: ${children.length} processes (${instances} per variant)${pinned ? ' pinned to CPU 0' : ''}, ` +
+      `in-process request path: ${children.length} processes (${frameworks.map((f) => `${instances[f]} per ${f} variant`).join(', ')})${pinned ? ' pinned to CPU 0' : ''}, ` +
         `ready and warmed up in ${setupSeconds.toFixed(0)} s; measuring for ${fixedRounds === undefined ? `${budget} s` : `${fixedRounds} rounds`}`,
     );
 
@@ -427,11 +442,15 @@ async function measure(): Promise<void> {
     };
     for (const f of frameworks)
       for (const v of VARIANTS[f]) for (const s of Object.values(series)) s[`${f}/${v}`] = [];
-    /** Which processes measured each round (the round number modulo the instances). */
-    const cluster: number[] = [];
+    /** Which process of each variant measured each round (the round number modulo its instances). */
+    const cluster = Object.fromEntries(frameworks.map((f) => [f, [] as number[]])) as Record<
+      Framework,
+      number[]
+    >;
     const random = prng(7);
-    const runRound = async (instance: number, keep: (key: string, t: Timed, requests: number) => void) => {
+    const runRound = async (round: number, keep: (key: string, t: Timed, requests: number) => void) => {
       for (const f of frameworks) {
+        const instance = round % instances[f];
         const group = children.filter((c) => c.framework === f && c.instance === instance);
         const requests = batches[f] * URLS.length;
         // A fresh random order each round, so no variant always follows the same one.
@@ -441,7 +460,7 @@ async function measure(): Promise<void> {
     };
     // The first seconds on the one CPU are not kept: until then every process had a CPU of its own.
     const tSettle = performance.now();
-    for (let r = 0; performance.now() - tSettle < settle * 1000; r++) await runRound(r % instances, () => {});
+    for (let r = 0; performance.now() - tSettle < settle * 1000; r++) await runRound(r, () => {});
     const loadStart = loadavg()
       .map((x) => x.toFixed(2))
       .join(' ');
@@ -450,9 +469,8 @@ async function measure(): Promise<void> {
     const more = () =>
       fixedRounds !== undefined ? rounds < fixedRounds : performance.now() - t1 < budget * 1000;
     for (; more(); rounds++) {
-      const instance = rounds % instances;
-      cluster.push(instance);
-      await runRound(instance, (key, t, requests) => {
+      for (const f of frameworks) cluster[f].push(rounds % instances[f]);
+      await runRound(rounds, (key, t, requests) => {
         series.thread[key]!.push(t.threadNs / 1000 / requests);
         series.process[key]!.push(t.processUs / requests);
         series.youngBytes[key]!.push(t.youngBytes / requests);
@@ -475,8 +493,8 @@ async function measure(): Promise<void> {
     const results: Record<string, unknown> = {};
     for (const f of frameworks) {
       const group = VARIANTS[f];
-      const thread = analyse(f, group, series.thread, cluster);
-      const proc = analyse(f, group, series.process, cluster);
+      const thread = analyse(f, group, series.thread, cluster[f]);
+      const proc = analyse(f, group, series.process, cluster[f]);
       const ours = thread.ci['added:ours']!;
       const target = TARGET_US[f];
       const baseBytes = mean(series.youngBytes[`${f}/baseline`]!);
@@ -526,7 +544,7 @@ async function measure(): Promise<void> {
     }
     writeResult('inproc', {
       rounds,
-      instances,
+      instances: Object.fromEntries(frameworks.map((f) => [f, instances[f]])),
       clock: 'main thread (schedstat)',
       nodeFlags: NODE_FLAGS.join(' '),
       leadInRequests: leadIn * URLS.length,

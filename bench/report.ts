@@ -110,7 +110,8 @@ interface InprocFramework {
 const inproc = read<{
   rounds: number;
   /** Results before variants ran in processes of their own have neither `instances` nor the rest. */
-  instances?: number;
+  /** Processes per variant: one number for all frameworks in older results, else per framework. */
+  instances?: number | Record<string, number>;
   requestsPerMeasurement?: number;
   leadInRequests?: number;
   nodeFlags?: string;
@@ -471,6 +472,15 @@ lines.push('');
 
 lines.push('### Request path in process (no sockets)');
 lines.push('');
+/** "10 (Express), 4 (Fastify) and 4 (node:http)", or one number when all frameworks had the same. */
+function processesPerVariant(instances: number | Record<string, number> | undefined): string {
+  if (typeof instances !== 'object') return String(instances);
+  const names: Record<string, string> = { express: 'Express', fastify: 'Fastify', node: 'node:http' };
+  const counts = Object.entries(instances);
+  if (new Set(counts.map(([, n]) => n)).size === 1) return String(counts[0]![1]);
+  const parts = counts.map(([f, n]) => `${n} (${names[f] ?? f})`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts.join('');
+}
 const ownProcesses = inproc.instances !== undefined;
 for (const framework of ['fastify', 'express', 'node'] as const) {
   const f = inproc[framework];
@@ -512,7 +522,7 @@ for (const framework of ['fastify', 'express', 'node'] as const) {
 if (ownProcesses) {
   lines.push(
     `${inproc.rounds} paired rounds in ${inproc.measuredSeconds} s (load average ${inproc.loadStart} before, ${inproc.loadEnd} after); ` +
-      `each variant ran in ${inproc.instances} processes of its own (\`node ${inproc.nodeFlags}\`), pinned to one CPU, the coordinator on the other; ` +
+      `each variant ran in ${processesPerVariant(inproc.instances)} processes of its own (\`node ${inproc.nodeFlags}\`), pinned to one CPU, the coordinator on the other; ` +
       `warm-up ${inproc.express.warmupRequests} (Express), ${inproc.fastify.warmupRequests} (Fastify) and ${inproc.node.warmupRequests} (node:http) requests per process, ` +
       `then ${inproc.settleSeconds} s of rounds not kept. ` +
       'Each round uses one process of every variant; the variants of a framework drive the same batch in a fresh random order, ' +
