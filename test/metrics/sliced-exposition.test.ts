@@ -233,31 +233,39 @@ describe('sliced exposition', () => {
     assert.equal(Buffer.concat(received).toString('utf8'), registry.expose('text'));
   });
 
-  test('a consumer resumed by an I/O callback does not get a slice rendered in that callback', async () => {
-    // The socket's or zlib's 'drain' comes in the poll phase; rendering on there and again in the
-    // check phase would hold one turn of the loop for two slices. Whatever that callback queued
-    // with setImmediate runs before the next piece is rendered.
+  test('no slice is rendered in the callback that starts the rendering or resumes it', async () => {
+    // A scrape starts in its request's callback and is resumed by the socket's or zlib's 'drain',
+    // both in the poll phase; rendering there and again in the check phase would hold one turn of
+    // the loop for two slices. Whatever such a callback queued with setImmediate runs before the
+    // next piece is rendered.
     const registry = bigRegistry(1000);
     let pieces = 0;
     const before: boolean[] = [];
     let immediateRan = true;
-    await registry.exposeSliced('text', {
-      // Time never ends a slice here: only the consumer's waits do.
-      sliceMs: 60_000,
-      onChunk: () => {
-        before.push(immediateRan);
-        if (++pieces > 3) return;
-        return new Promise<void>((resolve) =>
-          setTimeout(() => {
-            immediateRan = false;
-            setImmediate(() => {
-              immediateRan = true;
-            });
-            resolve();
-          }, 1),
-        );
-      },
-    });
+    const fromCallback = (start: () => unknown) =>
+      setTimeout(() => {
+        immediateRan = false;
+        setImmediate(() => {
+          immediateRan = true;
+        });
+        start();
+      }, 1);
+    const rendering = new Promise<Buffer[]>((resolve, reject) =>
+      fromCallback(() =>
+        registry
+          .exposeSliced('text', {
+            // Time never ends a slice here: only the start and the consumer's waits do.
+            sliceMs: 60_000,
+            onChunk: () => {
+              before.push(immediateRan);
+              if (++pieces > 3) return;
+              return new Promise<void>((r) => fromCallback(r));
+            },
+          })
+          .then(resolve, reject),
+      ),
+    );
+    await rendering;
     assert.ok(pieces > 4, `${pieces} pieces`);
     assert.deepEqual(before.slice(0, 5), [true, true, true, true, true]);
   });

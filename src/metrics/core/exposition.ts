@@ -339,6 +339,9 @@ export async function writeFamiliesSliced(
     series: null,
     next: 0,
   };
+  // Called from a request's callback (the poll phase): rendering there and again after the first
+  // yield would hold that turn of the loop for two slices. Every slice runs in a check phase.
+  await yieldToEventLoop();
   let deadline = performance.now() + sliceMs;
   while (writeLines(c, w, om)) {
     if (performance.now() >= deadline) {
