@@ -134,6 +134,8 @@ interface BlockingVariant {
   healthP99Ms: number;
   healthMaxMs: number;
   scrapeMs: number;
+  /** Each round's figures; the ones above are medians over them. */
+  rounds?: Array<{ loopCpuMaxMs?: number }>;
 }
 const blocking = read<{
   series: number;
@@ -281,8 +283,14 @@ row([
   'identical samples',
   pass(scrape.histograms.equivalent && scrape.counters.equivalent),
 ]);
-const cpuMs = (b: BlockingVariant) =>
-  b.loopCpuMaxMs === undefined ? 'not measured' : `${b.loopCpuMaxMs} ms`;
+/** The median over rounds, with the range of the rounds' own figures when there were several. */
+const cpuMs = (b: BlockingVariant) => {
+  if (b.loopCpuMaxMs === undefined) return 'not measured';
+  const each = (b.rounds ?? []).map((r) => r.loopCpuMaxMs).filter((x): x is number => x !== undefined);
+  return each.length > 1
+    ? `${b.loopCpuMaxMs} ms (rounds ${Math.min(...each)}–${Math.max(...each)})`
+    : `${b.loopCpuMaxMs} ms`;
+};
 /** The same server never scraped, under the same health checks: what its loop shows without any scrape. */
 const floor = blocking['no-scrape'];
 /**
