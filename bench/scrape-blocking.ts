@@ -10,7 +10,8 @@
  * server, never scraped) gives the floor the health checks alone produce.
  * Variants alternate over rounds in one run; medians over rounds.
  *
- * Run: `BENCH_MODE=quick node --import tsx bench/scrape-blocking.ts`
+ * Run: `BENCH_MODE=quick node --import tsx bench/scrape-blocking.ts` (`BENCH_SCRAPE_SERIES=50000` for
+ * another registry size)
  */
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,8 @@ type Variant = (typeof VARIANTS)[number];
 const serverVariant = (v: Variant) => (v === 'sliced-plain' || v === 'no-scrape' ? 'sliced' : v);
 const gzipped = (v: Variant) => v !== 'sliced-plain';
 const scraped = (v: Variant) => v !== 'no-scrape';
-const SERIES = 10_000;
+/** Histogram series in each server's registry; BENCH_SCRAPE_SERIES sets another size (experiments). */
+const SERIES = Number(process.env.BENCH_SCRAPE_SERIES ?? 10_000);
 const roundSeconds = pick(3, 5);
 const rounds = pick(2, 4);
 
