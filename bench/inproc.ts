@@ -363,8 +363,8 @@ async function measure(): Promise<void> {
   /**
    * Processes per variant, per framework: each process has a speed of its own, so the interval needs
    * several (the bootstrap draws the processes). Express's differ most: with four per variant our
-   * added figure's interval was 1.7 µs wide, with ten 0.8 µs. BENCH_INPROC_INSTANCES sets all,
-   * BENCH_INPROC_INSTANCES_<FRAMEWORK> one.
+   * added figure's interval was 1.7 µs wide in every run; with ten, 0.8 µs in an Express-only run of
+   * 180 s. BENCH_INPROC_INSTANCES sets all, BENCH_INPROC_INSTANCES_<FRAMEWORK> one.
    */
   const instancesOf = (f: Framework, full: number) =>
     Number(
