@@ -149,6 +149,8 @@ const EnvSchema = z.object({
   METRICS_COLLECT_CRON: str(DEFAULTS.collectCron),
   METRICS_COLLECTOR_TIMEOUT_MS: int(DEFAULTS.collectorTimeoutMs, 100, 600_000),
   METRICS_SLOW_QUERY_MS: int(DEFAULTS.slowQueryMs, 1, 600_000),
+  METRICS_UNANSWERED_AFTER_MS: int(DEFAULTS.httpUnansweredAfterMs, 1000, 3_600_000),
+  METRICS_MAX_UNANSWERED: int(DEFAULTS.httpMaxUnanswered, 1, 100_000),
   // Queues the scheduled collector counts: BullMQ names, `list:<key>` for plain Redis lists.
   METRICS_QUEUES: list([...DEFAULTS.queues]),
   METRICS_QUEUE_PREFIX: str(DEFAULTS.queuePrefix),
@@ -193,6 +195,10 @@ export interface Config {
     collectCron: string;
     collectorTimeoutMs: number;
     slowQueryMs: number;
+    /** An aborted request unanswered this long counts in `http_requests_unanswered`. */
+    unansweredAfterMs: number;
+    /** Cap on aborted requests watched for an answer. */
+    maxUnanswered: number;
     /** BullMQ queue names and `list:<key>` plain Redis lists counted by the queues collector. */
     queues: string[];
     /** BullMQ key prefix. */
@@ -288,6 +294,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       collectCron: e.METRICS_COLLECT_CRON!,
       collectorTimeoutMs: e.METRICS_COLLECTOR_TIMEOUT_MS,
       slowQueryMs: e.METRICS_SLOW_QUERY_MS,
+      unansweredAfterMs: e.METRICS_UNANSWERED_AFTER_MS,
+      maxUnanswered: e.METRICS_MAX_UNANSWERED,
       queues: e.METRICS_QUEUES,
       queuePrefix: e.METRICS_QUEUE_PREFIX!,
     },

@@ -34,11 +34,12 @@ export const DEFAULTS = {
   /**
    * A request the client aborted before the handler sent its response headers counts in
    * `http_requests_unanswered` once this long has passed since the abort and the handler has still
-   * not answered (the HTTP adapters' `unansweredAfterMs`).
+   * not answered (the HTTP adapters' `unansweredAfterMs`; METRICS_UNANSWERED_AFTER_MS).
    */
   httpUnansweredAfterMs: 30_000,
   /**
-   * Cap on aborted requests the HTTP adapters watch for an answer (`maxUnanswered`). Each keeps its
+   * Cap on aborted requests the HTTP adapters watch for an answer (`maxUnanswered`;
+   * METRICS_MAX_UNANSWERED). Each keeps its
    * response, request and socket reachable until the next sweep, about 4.8 KB on Node 20: 1,000 bound
    * that to about 5 MB; the gauge reads at most this, far above the alert's levels.
    */

@@ -18,6 +18,13 @@ export interface MetricsOptions {
   maxSeries?: number;
   /** Queries at or above this many milliseconds also count as slow. Default 100. */
   slowQueryMs?: number;
+  /**
+   * An aborted request whose handler has sent no response header this long after the abort counts in
+   * `http_requests_unanswered`. Default 30,000 ms.
+   */
+  unansweredAfterMs?: number;
+  /** Cap on aborted requests watched for an answer. Default 1,000. */
+  maxUnanswered?: number;
 
   // --- Scheduled collection ---------------------------------------------------------------------
   /** Redis for the collectors' shared snapshot and leader lock; unset: in memory. */

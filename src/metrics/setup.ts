@@ -39,6 +39,8 @@ export function createMetrics(options: MetricsOptions, extra: CreateMetricsOptio
   const http = new HttpMetrics(registry, {
     enabled,
     excludePaths: [options.path ?? DEFAULTS.metricsPath, ...(options.excludePaths ?? DEFAULTS.excludePaths)],
+    unansweredAfterMs: options.unansweredAfterMs ?? DEFAULTS.httpUnansweredAfterMs,
+    maxUnanswered: options.maxUnanswered ?? DEFAULTS.httpMaxUnanswered,
     ...(traceId ? { traceId } : {}),
   });
   const endpoint = createMetricsEndpoint({ registry, tokens: [...options.tokens], enabled });

@@ -12,6 +12,8 @@ export function metricsOptions(config: Pick<Config, 'metrics' | 'redisUrl' | 'ti
     excludePaths: m.excludePaths,
     maxSeries: m.maxSeries,
     slowQueryMs: m.slowQueryMs,
+    unansweredAfterMs: m.unansweredAfterMs,
+    maxUnanswered: m.maxUnanswered,
     snapshotRedisUrl: m.redisUrl,
     queueRedisUrl: config.redisUrl,
     collectCron: m.collectCron,

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
+import { loadConfig } from '../../src/config.ts';
 import { catalog } from '../../src/metrics/catalog.ts';
 import type { Registry } from '../../src/metrics/core/registry.ts';
 import { DEFAULTS } from '../../src/metrics/defaults.ts';
@@ -16,6 +17,8 @@ import { instrumentExpress } from '../../src/metrics/http/express.ts';
 import { fastifyMetrics } from '../../src/metrics/http/fastify.ts';
 import { instrumentHandler, setRoute } from '../../src/metrics/http/node.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { createMetrics } from '../../src/metrics/setup.ts';
+import { metricsOptions } from '../../src/service/metrics-options.ts';
 import { waitFor } from '../support/wait.ts';
 
 type Adapter = 'node' | 'express' | 'fastify';
@@ -45,10 +48,17 @@ async function startApp(
   {
     maxUnanswered,
     unansweredAfterMs = AFTER_MS,
-  }: { maxUnanswered?: number; unansweredAfterMs?: number } = {},
+    env,
+  }: {
+    maxUnanswered?: number;
+    unansweredAfterMs?: number;
+    /** Instead of the options: the service's configuration from these variables, through createMetrics. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestApp> {
-  const registry = createRegistry();
-  const metrics = new HttpMetrics(registry, { unansweredAfterMs, maxUnanswered });
+  const fromEnv = env ? createMetrics(metricsOptions(loadConfig(env))) : undefined;
+  const registry = fromEnv?.registry ?? createRegistry();
+  const metrics = fromEnv?.http ?? new HttpMetrics(registry, { unansweredAfterMs, maxUnanswered });
   let gates: (() => void)[] = [];
   const late = () => new Promise<void>((resolve) => gates.push(resolve));
   let hung = 0;
@@ -91,7 +101,14 @@ async function startApp(
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    return { ...common, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+    return {
+      ...common,
+      url: `http://127.0.0.1:${port}`,
+      close: async () => {
+        await app.close();
+        fromEnv?.close();
+      },
+    };
   }
 
   let server: Server;
@@ -133,6 +150,7 @@ async function startApp(
     url,
     close: () =>
       new Promise<void>((resolve) => {
+        fromEnv?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -326,6 +344,31 @@ describe('http_requests_unanswered', () => {
     } finally {
       await app.close();
     }
+  });
+
+  test('METRICS_UNANSWERED_AFTER_MS and METRICS_MAX_UNANSWERED reach the adapters through createMetrics', async () => {
+    const app = await startApp('node', {
+      env: {
+        METRICS_AUTH_TOKEN: 'unanswered-token-4f1c9a7e2b3d4c5e6f708192a3b4',
+        METRICS_UNANSWERED_AFTER_MS: '1000',
+        METRICS_MAX_UNANSWERED: '2',
+      },
+    });
+    try {
+      await abortRequests(app, '/api/hang', 3, () => app.hung() === 3);
+      assert.equal(app.metrics.unanswered.size, 2, 'the cap from METRICS_MAX_UNANSWERED');
+      // With the default threshold (30 s) they would not count for half a minute.
+      await untilUnanswered(app, '/api/hang', 2, 'the stalled requests to count after 1 s');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the service refuses an unanswered threshold or cap out of range', () => {
+    assert.throws(() => loadConfig({ METRICS_UNANSWERED_AFTER_MS: '10' }), /METRICS_UNANSWERED_AFTER_MS/);
+    assert.throws(() => loadConfig({ METRICS_MAX_UNANSWERED: '0' }), /METRICS_MAX_UNANSWERED/);
+    assert.equal(loadConfig({}).metrics.unansweredAfterMs, DEFAULTS.httpUnansweredAfterMs);
+    assert.equal(loadConfig({}).metrics.maxUnanswered, DEFAULTS.httpMaxUnanswered);
   });
 
   test('HttpMetrics of one registry share one list and one gauge', () => {
