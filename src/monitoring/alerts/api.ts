@@ -41,7 +41,7 @@ export function apiAlerts(ctx: Context): AlertDef[] {
     expr: `${sumBy(['job', 'endpoint'], sel(n.of(catalog.httpRequestsUnanswered), job, config.selectors.api))} >= ${num(threshold)}`,
     for: config.for.unanswered,
     summary: 'A request handler has stalled: requests get no answer at all.',
-    description: `{{ $value }} requests to {{ $labels.endpoint }} of {{ $labels.job }} got no answer for more than ${DEFAULTS.httpUnansweredAfterMs / 1000} s after their clients gave up (the handler never responded; ${severity} from ${num(threshold)}).`,
+    description: `{{ $value }} requests to {{ $labels.endpoint }} of {{ $labels.job }} got no answer for longer than the service's threshold after their clients gave up (METRICS_UNANSWERED_AFTER_MS, default ${DEFAULTS.httpUnansweredAfterMs / 1000} s; the handler never responded; ${severity} from ${num(threshold)}).`,
   });
   return [
     latency('warning', t.apiLatencyWarningSeconds),

@@ -111,7 +111,7 @@ function unansweredAlert(severity: 'warning' | 'critical', value: number, from: 
     exp_labels: { job: 'askproai', endpoint: '/api/bookings/:id', severity, service: 'askproai' },
     exp_annotations: {
       summary: 'A request handler has stalled: requests get no answer at all.',
-      description: `${value} requests to /api/bookings/:id of askproai got no answer for more than 30 s after their clients gave up (the handler never responded; ${severity} from ${from}).`,
+      description: `${value} requests to /api/bookings/:id of askproai got no answer for longer than the service's threshold after their clients gave up (METRICS_UNANSWERED_AFTER_MS, default 30 s; the handler never responded; ${severity} from ${from}).`,
       runbook_url: `${RUNBOOK}#askproaihttprequestsunanswered`,
     },
   };
