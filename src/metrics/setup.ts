@@ -39,8 +39,9 @@ export function createMetrics(options: MetricsOptions, extra: CreateMetricsOptio
   const http = new HttpMetrics(registry, {
     enabled,
     excludePaths: [options.path ?? DEFAULTS.metricsPath, ...(options.excludePaths ?? DEFAULTS.excludePaths)],
-    unansweredAfterMs: options.unansweredAfterMs ?? DEFAULTS.httpUnansweredAfterMs,
-    maxUnanswered: options.maxUnanswered ?? DEFAULTS.httpMaxUnanswered,
+    // HttpMetrics falls back to DEFAULTS for both.
+    unansweredAfterMs: options.unansweredAfterMs,
+    maxUnanswered: options.maxUnanswered,
     ...(traceId ? { traceId } : {}),
   });
   const endpoint = createMetricsEndpoint({ registry, tokens: [...options.tokens], enabled });
